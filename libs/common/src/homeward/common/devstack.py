@@ -1,0 +1,193 @@
+"""The embedded stack behind `make run`: one machine, no containers.
+
+Starts on loopback the Tansu broker, the development identity provider and the four
+services, each in its own process with its own SQLite database under the data folder; waits
+until every one is ready; prints what is where and how to get a token; stops every child
+cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and `HOMEWARD_<SERVICE>_DATABASE_URL` point it
+at an existing broker or databases instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from homeward.common.events.tansu import TansuBroker
+
+SERVICES = ("intake", "referrals", "documents", "notifications")
+REPO_ROOT = Path(__file__).resolve().parents[5]
+DEFAULT_REALM = REPO_ROOT / "deploy" / "keycloak" / "homeward-realm.json"
+REALM = "homeward"
+
+
+@dataclass
+class Child:
+    name: str
+    url: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+
+class EmbeddedStack:
+    def __init__(
+        self, *, host: str, base_port: int, kafka_port: int, data_dir: Path, realm: Path
+    ) -> None:
+        self.host = host
+        self.base_port = base_port
+        self.kafka_port = kafka_port
+        self.data_dir = data_dir
+        self.realm = realm
+        self.children: list[Child] = []
+        self.broker: TansuBroker | None = None
+        self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+
+    @property
+    def idp_url(self) -> str:
+        return f"http://{self.host}:{self.base_port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.idp_url}/realms/{REALM}"
+
+    def service_url(self, name: str) -> str:
+        return f"http://{self.host}:{self.base_port + 1 + SERVICES.index(name)}"
+
+    async def start(self, *, ready_timeout_s: float = 30.0) -> None:
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        if not self.bootstrap:
+            self.broker = TansuBroker(port=self.kafka_port, host=self.host)
+            await self.broker.start()
+            self.bootstrap = self.broker.bootstrap_servers
+        idp_args = ["--host", self.host, "--port", str(self.base_port)]
+        idp_args += ["--realm", str(self.realm), "--public-url", self.idp_url]
+        await self._spawn("identity-provider", "homeward.common.idp", idp_args, self.idp_url, {})
+        await self._wait_ready(self.children[-1], "/realms/homeward/.well-known/openid-configuration",
+                               deadline=time.monotonic() + ready_timeout_s)
+        deadline = time.monotonic() + ready_timeout_s
+        for name in SERVICES:
+            url = self.service_url(name)
+            port = url.rsplit(":", 1)[1]
+            env = {
+                "HOMEWARD_DATABASE_URL": os.environ.get(
+                    f"HOMEWARD_{name.upper()}_DATABASE_URL",
+                    f"sqlite+aiosqlite:///{self.data_dir / 'data' / f'{name}.db'}",
+                ),
+                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "HOMEWARD_OIDC_ISSUER": self.issuer,
+                "HOMEWARD_PUBLIC_BASE_URL": url,
+            }
+            await self._spawn(
+                name, f"homeward.{name}", ["serve", "--host", self.host, "--port", port], url, env
+            )
+        await asyncio.gather(*(self._wait_ready(c, "/readyz", deadline) for c in self.children))
+
+    async def _spawn(
+        self, name: str, module: str, args: list[str], url: str, env: dict[str, str]
+    ) -> None:
+        log_path = self.data_dir / "logs" / f"{name}.log"
+        log_file = log_path.open("ab")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, *args,
+            stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, **env},
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+        log_file.close()
+        self.children.append(Child(name, url, process, log_path))
+
+    async def _wait_ready(self, child: Child, path: str, deadline: float) -> None:
+        async with httpx.AsyncClient(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if child.process.returncode is not None:
+                    break
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(child.url + path)).status_code == 200:
+                        return
+                await asyncio.sleep(0.2)
+        tail = child.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{child.name} did not become ready at {child.url}{path}:\n{tail}")
+
+    async def stop(self) -> None:
+        for child in reversed(self.children):
+            if child.process.returncode is None:
+                child.process.terminate()
+        for child in reversed(self.children):
+            try:
+                await asyncio.wait_for(child.process.wait(), timeout=10)
+            except TimeoutError:
+                child.process.kill()
+                await child.process.wait()
+        self.children.clear()
+        if self.broker:
+            await self.broker.stop()
+
+    def describe(self) -> str:
+        lines = ["", "Homeward is running:", f"  broker              {self.bootstrap}"]
+        lines.append(f"  identity provider   {self.issuer}")
+        for name in SERVICES:
+            url = self.service_url(name)
+            lines.append(f"  {name:<19} {url}  (docs {url}/docs)")
+        token_url = f"{self.issuer}/protocol/openid-connect/token"
+        lines += [
+            "",
+            "A token for a demo user (every demo password is 'demo'; see README for the users):",
+            f"  TOKEN=$(curl -s {token_url} -d grant_type=password -d client_id=homeward-demo \\",
+            "      -d username=coordinator.riverton -d password=demo | jq -r .access_token)",
+            f'  curl -H "Authorization: Bearer $TOKEN" {self.service_url("intake")}/v1/me',
+            "A token for a partner system (client credentials):",
+            f"  curl -s {token_url} -u school-system:school-system-secret \\",
+            "      -d grant_type=client_credentials",
+            "",
+            f"Logs: {self.data_dir / 'logs'}. Press Ctrl-C to stop.",
+        ]
+        return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> None:
+    stack = EmbeddedStack(
+        host=args.host,
+        base_port=args.base_port,
+        kafka_port=args.kafka_port,
+        data_dir=Path(args.data_dir).resolve(),
+        realm=Path(args.realm),
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started = time.monotonic()
+    try:
+        await stack.start()
+        print(stack.describe(), flush=True)
+        print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
+        await stop.wait()
+    finally:
+        print("Stopping...", flush=True)
+        await stack.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m homeward.common.devstack")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--base-port", type=int, default=8400, help="IdP; services follow")
+    parser.add_argument("--kafka-port", type=int, default=9092)
+    parser.add_argument("--data-dir", default=str(REPO_ROOT / "var"))
+    parser.add_argument("--realm", default=str(DEFAULT_REALM))
+    try:
+        asyncio.run(run(parser.parse_args(argv)))
+    except RuntimeError as exc:
+        print(f"The stack did not start: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

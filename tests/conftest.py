@@ -1,0 +1,29 @@
+"""Fixtures every test folder shares: scratch databases on both backends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from homeward.common.testing.databases import (
+    postgres_unreachable_reason,
+    scratch_database_url,
+    selected_backends,
+)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(params=selected_backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: once on SQLite, once on PostgreSQL."""
+    backend = request.param
+    if backend == "postgresql" and (reason := await postgres_unreachable_reason()):
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    async with scratch_database_url(backend, tmp_path) as url:
+        yield url
