@@ -13,6 +13,8 @@ from homeward.common.testing.databases import (
     scratch_database_url,
     selected_backends,
 )
+from homeward.common.testing.idp import identity_provider  # noqa: F401
+from homeward.common.testing.kafka import kafka_bootstrap  # noqa: F401
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

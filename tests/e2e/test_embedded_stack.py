@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
 
@@ -54,7 +55,7 @@ class RunningStack:
         return f"http://127.0.0.1:{self.base_port}/realms/homeward/protocol/openid-connect/token"
 
 
-@pytest.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningStack]:
     base_port = _free_port_block(5)
     kafka_port = _free_port_block(1)

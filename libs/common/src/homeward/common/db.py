@@ -74,6 +74,9 @@ class Database:
     """One service database: engine, session factory, health check."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        # Kept as given: `normalise_url` moves `?search_path=` into connect arguments, and
+        # migrations (which build their own engine from this string) need it too.
+        self._given_url = url
         self.url, connect_args = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         engine_args: dict[str, Any] = {"echo": echo, "connect_args": connect_args}
@@ -93,7 +96,7 @@ class Database:
 
     @property
     def url_string(self) -> str:
-        return self.url.render_as_string(hide_password=False)
+        return self._given_url
 
     def session(self) -> AsyncSession:
         return self.sessions()

@@ -15,7 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only values. Known to everyone who reads this file, hence refused in production.
-DEV_KEY_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYg=="  # 32 bytes, base64
+DEV_KEY_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYnk="  # 32 bytes, base64
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
 
 

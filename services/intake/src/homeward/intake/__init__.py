@@ -1,1 +1,2 @@
-"""Homeward intake service: where a coordinator registers a returning family: cases, persons, protected identities, needs assessments, consent and transfers."""
+"""Homeward intake service: where a coordinator registers a returning family: cases,
+persons, protected identities, needs assessments, consent and transfers."""

@@ -9,4 +9,3 @@ from homeward.common.settings import CommonSettings
 
 class IntakeSettings(CommonSettings):
     service_name: ClassVar[str] = "intake"
-

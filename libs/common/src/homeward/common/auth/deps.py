@@ -1,0 +1,70 @@
+"""FastAPI dependencies: who is calling (401 if we cannot tell) and may they (403 if not).
+
+Routes declare their roles; object-level rules (which case, which referral) live in the
+services, which get the Principal from here. Authentication always runs first, so a caller
+without a valid token hears 401 even on a route their roles could never reach.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from homeward.common.auth.oidc import InvalidToken, TokenValidator
+from homeward.common.auth.principal import Principal, Role
+from homeward.common.errors import Forbidden, Unauthorized
+
+logger = logging.getLogger("homeward.auth")
+
+# auto_error=False: we answer problem+json ourselves; the scheme still shows in OpenAPI.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="oidcBearer",
+    description="An OIDC access token from the Homeward realm (Keycloak).",
+)
+
+
+def install_auth(app: FastAPI, validator: TokenValidator) -> None:
+    app.state.token_validator = validator
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    if credentials is None:
+        problem = Unauthorized("a bearer token is required")
+        # RFC 6750 3.1: a request without credentials gets the challenge but no error code.
+        problem.headers = {"WWW-Authenticate": "Bearer"}
+        raise problem
+    validator: TokenValidator = request.app.state.token_validator
+    try:
+        principal = await validator.validate(credentials.credentials)
+    except InvalidToken as refused:
+        logger.info("refused a bearer token: %s", refused.reason)
+        raise Unauthorized("the bearer token is invalid or has expired") from None
+    # For request logging and auditing: the subject, never a name.
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets through callers holding any of `roles` and answers 403 to others."""
+    if not roles:
+        raise ValueError("require_roles needs at least one role")
+    allowed = frozenset(roles)
+
+    async def principal_with_role(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_any(*allowed):
+            names = ", ".join(sorted(allowed))
+            raise Forbidden(f"this operation needs one of the roles: {names}")
+        return principal
+
+    return principal_with_role

@@ -1,0 +1,87 @@
+"""The broker port: what the relay, consumers and admin tools need from Kafka, and no more.
+
+`KafkaBroker` (aiokafka, against Apache Kafka or Tansu) and `InMemoryBroker` (unit tests)
+implement it and pass the same contract tests, so code tested against the fake behaves the
+same against the real broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Headers = tuple[tuple[str, bytes], ...]
+TopicPartition = tuple[str, int]
+
+
+class BrokerError(Exception):
+    """The broker refused or failed an operation."""
+
+
+class CommitFailed(BrokerError):
+    """Offsets were not committed (typically the group rebalanced): expect redelivery."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: Headers = ()
+
+    def header(self, name: str) -> bytes | None:
+        return next((value for key, value in self.headers if key == name), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers = ()
+
+
+class Producer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(
+        self, topic: str, *, key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]]
+    ) -> None:
+        """Returns once the broker acknowledged the record (acks=all); raises otherwise."""
+
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
+        """Sends in order (per partition) and returns once every record is acknowledged."""
+
+
+class Consumer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Leaves the group without committing anything."""
+
+    async def getmany(self, *, timeout_ms: int, max_records: int) -> list[Message]:
+        """Up to `max_records` messages, each partition's in offset order."""
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """Stores, per partition, the offset of the next message to read."""
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Best effort: messages between the committed offset and the end, per partition."""
+
+
+class Broker(Protocol):
+    def producer(self, client_id: str) -> Producer: ...
+
+    def consumer(
+        self, topics: Sequence[str], group_id: str | None, client_id: str
+    ) -> Consumer:
+        """A consumer in `group_id`, or, with None, a reader of every partition from the start
+        that cannot commit (admin tools use it to list dead letters)."""
+
+    async def create_topics(self, names: Sequence[str], partitions: int) -> None:
+        """Creates the topics that do not exist yet; existing ones are left as they are."""

@@ -1,0 +1,296 @@
+"""The consumer runner: idempotent event handling with bounded retries and dead letters.
+
+For each message, in partition order:
+
+1. Parse the CloudEvent. A malformed message, or data that does not fit its contract, can
+   never succeed: it goes to the dead-letter topic at once.
+2. An event type this consumer has no handler for is skipped (counted as `ignored`).
+3. In ONE database transaction: skip the event if the inbox has it, run the handler (which
+   may stage events with `add_event` in the same session), record the event in the inbox,
+   commit. A failure rolls everything back and is retried with exponential backoff; after
+   `max_attempts` the message is dead-lettered and the partition moves on. Database outages
+   are retried without limit instead (see `retry.is_infrastructure_failure`).
+4. After the batch, commit the Kafka offsets of the messages whose transactions committed.
+
+A crash anywhere before step 4 means redelivery, which the inbox turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from enum import StrEnum
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from homeward.common.db import Database, utcnow
+from homeward.common.events.broker import Broker, CommitFailed, Consumer, Message, Producer
+from homeward.common.events.contracts import ContractRegistry, EventContract, registry
+from homeward.common.events.deadletter import describe_error, publish_dead_letter
+from homeward.common.events.envelope import CloudEvent, MalformedEvent
+from homeward.common.events.inbox import ProcessedEvent
+from homeward.common.events.retry import RetryPolicy, backoff_delay, is_infrastructure_failure
+from homeward.common.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED
+from homeward.common.tracing import TraceContext, current_trace
+
+logger = logging.getLogger("homeward.events.consumer")
+
+Handler = Callable[[AsyncSession, EventContract, CloudEvent], Awaitable[None]]
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        broker: Broker,
+        database: Database,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        dead_letter_topic: str,
+        service: str,
+        max_attempts: int = 5,
+        backoff_initial_s: float = 0.2,
+        backoff_max_s: float = 10.0,
+        registry: ContractRegistry = registry,
+        batch_size: int = 100,
+        poll_timeout_ms: int = 500,
+        lag_interval_s: float = 5.0,
+    ) -> None:
+        self.broker = broker
+        self.database = database
+        self.group_id = group_id
+        self.topics = tuple(topics)
+        self.handlers = dict(handlers)
+        self.dead_letter_topic = dead_letter_topic
+        self.service = service
+        self.retry_policy = RetryPolicy(
+            max_attempts=max_attempts, initial_s=backoff_initial_s, max_s=backoff_max_s
+        )
+        self.registry = registry
+        self.batch_size = batch_size
+        self.poll_timeout_ms = poll_timeout_ms
+        self.lag_interval_s = lag_interval_s
+        self._check_wiring()
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._lag_measured_at = 0.0
+
+    def _check_wiring(self) -> None:
+        """Wiring mistakes fail at start-up, not as silently ignored events."""
+        for event_type in self.handlers:
+            model = self.registry.model_for(event_type)
+            if model is None:
+                raise ValueError(f"handler for unregistered event type {event_type!r}")
+            if model.topic not in self.topics:
+                raise ValueError(
+                    f"{event_type!r} is published on {model.topic!r}, which "
+                    f"{self.group_id!r} does not subscribe to"
+                )
+
+    async def open(self) -> None:
+        """Join the group without starting the loop (tests drive it with `run_once`)."""
+        if self._consumer is not None:
+            return
+        client_id = f"{self.service}-{self.group_id}"
+        consumer = self.broker.consumer(
+            topics=self.topics, group_id=self.group_id, client_id=client_id
+        )
+        producer = self.broker.producer(client_id=f"{client_id}-deadletters")
+        await consumer.start()
+        await producer.start()
+        self._consumer, self._producer = consumer, producer
+        self._stopping.clear()
+
+    async def close(self) -> None:
+        """Leave the group without committing anything more."""
+        consumer, producer = self._consumer, self._producer
+        self._consumer = self._producer = None
+        if consumer is not None:
+            await consumer.stop()
+        if producer is not None:
+            await producer.stop()
+
+    async def start(self) -> None:
+        await self.open()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
+
+    async def stop(self, *, timeout_s: float = 30.0) -> None:
+        """Finish the message in hand, commit what is done, leave the group."""
+        self._stopping.set()
+        task, self._task = self._task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, timeout_s)
+            except TimeoutError:
+                logger.warning("consumer %s did not stop in %ss", self.group_id, timeout_s)
+        await self.close()
+
+    async def run_once(self, *, timeout_ms: int | None = None) -> int:
+        """Fetch one batch, handle it, commit its offsets; returns the messages completed."""
+        if self._consumer is None:
+            raise RuntimeError("call open() or start() first")
+        messages = await self._consumer.getmany(
+            timeout_ms=self.poll_timeout_ms if timeout_ms is None else timeout_ms,
+            max_records=self.batch_size,
+        )
+        next_offsets: dict[tuple[str, int], int] = {}
+        completed = 0
+        for message in messages:
+            if self._stopping.is_set():
+                break  # the rest is not committed, so it is redelivered to whoever comes next
+            outcome = await self._process(message)
+            if outcome is None:
+                break  # stopped while retrying: the message stays uncommitted
+            EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
+            next_offsets[(message.topic, message.partition)] = message.offset + 1
+            completed += 1
+        await self._commit(next_offsets)
+        return completed
+
+    async def _process(self, message: Message) -> Outcome | None:
+        try:
+            cloud_event = CloudEvent.from_kafka(message.key, message.value, message.headers)
+        except MalformedEvent as error:
+            return await self._dead_letter(message, error, attempts=1)
+        handler = self.handlers.get(cloud_event.type)
+        model = self.registry.model_for(cloud_event.type)
+        if handler is None or model is None:
+            return Outcome.IGNORED
+        try:
+            contract = model.model_validate(cloud_event.data)
+        except ValidationError as error:
+            return await self._dead_letter(message, error, attempts=1)
+
+        attempts = outages = 0
+        while True:
+            try:
+                return await self._apply(message, cloud_event, contract, handler)
+            except Exception as error:
+                if is_infrastructure_failure(error):
+                    outages += 1
+                    delay = backoff_delay(
+                        outages,
+                        initial_s=self.retry_policy.initial_s,
+                        max_s=self.retry_policy.max_s,
+                    )
+                    logger.warning(
+                        "database unavailable handling %s: %s; retrying in %.1fs",
+                        cloud_event.id, describe_error(error), delay,
+                    )  # fmt: skip
+                else:
+                    attempts += 1
+                    if self.retry_policy.gives_up_after(attempts):
+                        return await self._dead_letter(message, error, attempts=attempts)
+                    delay = self.retry_policy.delay_after(attempts)
+                    logger.warning(
+                        "handler for %s (%s) failed, attempt %d of %d: %s; retrying in %.1fs",
+                        cloud_event.type, cloud_event.id, attempts,
+                        self.retry_policy.max_attempts, describe_error(error), delay,
+                    )  # fmt: skip
+            if not await self._pause(delay):
+                return None
+
+    async def _apply(
+        self, message: Message, cloud_event: CloudEvent, contract: EventContract, handler: Handler
+    ) -> Outcome:
+        trace = current_trace.set(TraceContext.continue_from(cloud_event.traceparent))
+        try:
+            async with self.database.transaction() as session:
+                inbox_key = {"consumer_group": self.group_id, "event_id": cloud_event.id}
+                if await session.get(ProcessedEvent, inbox_key) is not None:
+                    return Outcome.DUPLICATE
+                await handler(session, contract, cloud_event)
+                session.add(ProcessedEvent(**inbox_key, topic=message.topic, processed_at=utcnow()))
+            return Outcome.HANDLED
+        finally:
+            current_trace.reset(trace)
+
+    async def _dead_letter(
+        self, message: Message, error: BaseException, *, attempts: int
+    ) -> Outcome | None:
+        assert self._producer is not None
+        failures = 0
+        while True:
+            try:
+                await publish_dead_letter(
+                    self._producer,
+                    topic=self.dead_letter_topic,
+                    message=message,
+                    error=error,
+                    attempts=attempts,
+                    consumer_group=self.group_id,
+                )
+                break
+            except Exception:
+                # Without the dead letter we may not move on: the message would be lost.
+                failures += 1
+                delay = backoff_delay(failures, initial_s=0.5, max_s=self.retry_policy.max_s)
+                logger.exception("could not publish a dead letter; retrying in %.1fs", delay)
+                if not await self._pause(delay):
+                    return None
+        DEAD_LETTERS.labels(self.service, message.topic).inc()
+        logger.error(
+            "dead-lettered %s[%d]@%d after %d attempt(s) to %s: %s",
+            message.topic, message.partition, message.offset, attempts,
+            self.dead_letter_topic, describe_error(error),
+        )  # fmt: skip
+        return Outcome.DEAD_LETTERED
+
+    async def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
+        if not offsets or self._consumer is None:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailed as error:
+            # Another member owns these partitions now and will redeliver; the inbox dedupes.
+            logger.warning("offset commit failed for %s: %s", self.group_id, error)
+            return
+        if time.monotonic() - self._lag_measured_at >= self.lag_interval_s:
+            self._lag_measured_at = time.monotonic()
+            await self._report_lag()
+
+    async def _report_lag(self) -> None:
+        if self._consumer is None:
+            return
+        try:
+            lags = await self._consumer.lag()
+        except Exception:  # a metric must never stop consumption
+            logger.debug("consumer lag unavailable", exc_info=True)
+            return
+        for (topic, partition), lag in lags.items():
+            CONSUMER_LAG.labels(self.service, self.group_id, topic, str(partition)).set(lag)
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                delay = backoff_delay(failures, initial_s=0.5, max_s=self.retry_policy.max_s)
+                logger.exception("consumer %s failed; retrying in %.1fs", self.group_id, delay)
+                await self._pause(delay)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep unless asked to stop; False when stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return not self._stopping.is_set()

@@ -1,0 +1,196 @@
+"""The broker port on aiokafka: Apache Kafka in production, Tansu in the embedded stack.
+
+Producers wait for every in-sync replica (acks=all). Idempotence is a setting because Tansu
+rejects idempotent producers; without it, aiokafka still keeps per-partition order, since it
+never has two requests in flight for one partition. Consumers commit by hand only, after
+the database transaction of the messages before the offset (see `consumer.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import TopicPartition as KafkaTopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from homeward.common.events.broker import (
+    BrokerError,
+    CommitFailed,
+    Message,
+    OutgoingRecord,
+    TopicPartition,
+)
+from homeward.common.settings import CommonSettings
+
+logger = logging.getLogger("homeward.events.kafka")
+
+
+class KafkaBroker:
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        idempotence: bool = False,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
+        rebalance_timeout_ms: int | None = None,
+        replication_factor: int = 1,
+        request_timeout_ms: int = 30_000,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.idempotence = idempotence
+        self.session_timeout_ms = session_timeout_ms
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.rebalance_timeout_ms = rebalance_timeout_ms
+        self.replication_factor = replication_factor
+        self.request_timeout_ms = request_timeout_ms
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings) -> KafkaBroker:
+        return cls(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            idempotence=settings.kafka_idempotence,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        )
+
+    def producer(self, client_id: str) -> KafkaProducer:
+        return KafkaProducer(
+            AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap_servers,
+                client_id=client_id,
+                acks="all",
+                enable_idempotence=self.idempotence,
+                request_timeout_ms=self.request_timeout_ms,
+            )
+        )
+
+    def consumer(
+        self, topics: Sequence[str], group_id: str | None, client_id: str
+    ) -> KafkaConsumer:
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "client_id": client_id,
+            "group_id": group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+            "request_timeout_ms": self.request_timeout_ms,
+        }
+        if self.rebalance_timeout_ms is not None:
+            options["rebalance_timeout_ms"] = self.rebalance_timeout_ms
+        return KafkaConsumer(AIOKafkaConsumer(*topics, **options), has_group=group_id is not None)
+
+    async def create_topics(self, names: Sequence[str], partitions: int) -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=self.request_timeout_ms
+        )
+        await admin.start()
+        try:
+            replicas = self.replication_factor
+            new_topics = [NewTopic(name, partitions, replicas) for name in names]
+            response = await admin.create_topics(new_topics)
+        finally:
+            await admin.close()
+        failures = [
+            f"{topic}: {message or code}"
+            for topic, code, message in response.topic_errors
+            if code not in (0, TopicAlreadyExistsError.errno)
+        ]
+        if failures:
+            raise BrokerError("could not create topics: " + "; ".join(failures))
+
+
+class KafkaProducer:
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send(
+        self, topic: str, *, key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]]
+    ) -> None:
+        await self._producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
+
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
+        # Queue everything first (in order, so per-partition order holds), then wait for all
+        # acknowledgements: one round trip per partition batch instead of one per record.
+        pending = [
+            await self._producer.send(
+                record.topic, value=record.value, key=record.key, headers=list(record.headers)
+            )
+            for record in records
+        ]
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        if errors := [result for result in results if isinstance(result, BaseException)]:
+            raise errors[0]
+
+
+class KafkaConsumer:
+    def __init__(self, consumer: AIOKafkaConsumer, *, has_group: bool) -> None:
+        self._consumer = consumer
+        self._has_group = has_group
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def getmany(self, *, timeout_ms: int, max_records: int) -> list[Message]:
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        return [
+            Message(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                value=record.value if record.value is not None else b"",
+                headers=tuple((name, value or b"") for name, value in record.headers),
+            )
+            for records in batches.values()
+            for record in records
+        ]
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if not self._has_group:
+            raise CommitFailed("a consumer without a group cannot commit")
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(
+                {KafkaTopicPartition(*tp): offset for tp, offset in offsets.items()}
+            )
+        except KafkaError as exc:  # CommitFailedError, a rebalance, a lost coordinator
+            raise CommitFailed(str(exc)) from exc
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Best effort. Tansu (0.6) reports a partition's end as the base offset of its last
+        record batch + 1, so after multi-record batches its lag reads low; Kafka is exact."""
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return {}
+        try:
+            ends = await self._consumer.end_offsets(assigned)
+            if self._has_group:
+                starts = await self._consumer.beginning_offsets(assigned)
+                for tp in assigned:
+                    committed = await self._consumer.committed(tp)
+                    starts[tp] = committed if committed is not None else starts[tp]
+            else:
+                # Without a group nothing is committed: measure from the read position.
+                starts = {tp: await self._consumer.position(tp) for tp in assigned}
+            return {(tp.topic, tp.partition): max(ends[tp] - starts[tp], 0) for tp in assigned}
+        except KafkaError as exc:
+            logger.debug("consumer lag unavailable: %r", exc)
+            return {}

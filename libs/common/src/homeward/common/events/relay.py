@@ -1,0 +1,232 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, and marks them.
+
+Design, and why it is safe with several replicas on PostgreSQL:
+
+- Each outbox row carries a lane, a stable hash of its key (`outbox.lane_for`); all events
+  of one case share a lane. `event_outbox_lane` has one row per lane.
+- A pass opens one transaction, locks up to `lanes_per_pass` lanes that have pending rows
+  (`SELECT ... FOR UPDATE SKIP LOCKED`, oldest pending row first), reads the first
+  `batch_size` pending rows of those lanes in id order, publishes them (acks=all), marks them
+  published and commits, which releases the lanes. Another replica skips locked lanes and
+  takes others, so two replicas never publish the same row, nor interleave one key: a lane is
+  published by one replica at a time, always from its oldest pending row.
+- Rows are taken in global id order, so the rows of a lane in a batch are always a prefix of
+  that lane's backlog; a lane is never published out of order within or across passes.
+- On SQLite there is one writer and one relay per database; the same statements run, the
+  dialect simply renders no row locks, and the SELECTs take no write lock, so the service's
+  own writes are not held up while a batch is on the wire.
+- A crash (or a broker error) after publishing but before the commit leaves the rows pending;
+  they are published again: delivery is at least once and consumers dedupe on the event id.
+
+The relay wakes right after a commit that staged outbox rows (an `after_commit` listener on
+the database's own session class) and polls every `poll_interval_s` in case a wake-up was
+missed (another process wrote the row, or the relay was busy). Broker errors are logged and
+retried with backoff; they never end the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import event, func, update
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from homeward.common.db import Database, utcnow
+from homeward.common.events.broker import OutgoingRecord, Producer
+from homeward.common.events.envelope import CloudEvent
+from homeward.common.events.outbox import LANES, OUTBOX_STAGED, OutboxLane, OutboxRecord
+from homeward.common.events.retry import backoff_delay
+from homeward.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+
+logger = logging.getLogger("homeward.events.relay")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        database: Database,
+        producer: Producer,
+        source: str,
+        *,
+        batch_size: int = 200,
+        poll_interval_s: float = 1.0,
+        lanes_per_pass: int = LANES // 4,
+        service: str | None = None,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        self.database = database
+        self.producer = producer
+        self.source = source
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.lanes_per_pass = lanes_per_pass
+        # Metric label; by default the last part of the source ("/homeward/referrals").
+        self.service = service or source.rstrip("/").rsplit("/", 1)[-1]
+        self.backoff_max_s = backoff_max_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._listening = False
+
+    async def start(self) -> None:
+        """Start publishing in the background (the producer must be started)."""
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._stopping.clear()
+        self.listen_for_commits()
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Finish the pass in hand (bounded by `timeout_s`), then stop."""
+        self._stopping.set()
+        self._wake.set()
+        self.stop_listening()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(task, timeout_s)
+        except TimeoutError:
+            logger.warning("outbox relay did not finish its pass in %ss; cancelled", timeout_s)
+
+    def wake(self) -> None:
+        """Publish now rather than at the next poll. Safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def listen_for_commits(self) -> None:
+        if not self._listening:
+            event.listen(self.database.session_class, "after_commit", self._after_commit)
+            event.listen(self.database.session_class, "after_rollback", self._after_rollback)
+            self._listening = True
+
+    def stop_listening(self) -> None:
+        if self._listening:
+            event.remove(self.database.session_class, "after_commit", self._after_commit)
+            event.remove(self.database.session_class, "after_rollback", self._after_rollback)
+            self._listening = False
+
+    async def publish_pending(self) -> int:
+        """Publish until nothing is pending (or every pending lane is held by another relay)."""
+        published = 0
+        try:
+            while not self._stopping.is_set():
+                count = await self._publish_one_batch()
+                published += count
+                if count == 0:
+                    break
+        finally:
+            await self._update_backlog()
+        return published
+
+    async def _publish_one_batch(self) -> int:
+        async with self.database.transaction() as session:
+            lanes = list(await session.exec(self._lock_pending_lanes()))
+            if not lanes:
+                return 0
+            rows = list(
+                await session.exec(
+                    select(OutboxRecord)
+                    .where(col(OutboxRecord.lane).in_(lanes), col(OutboxRecord.published_at).is_(None))
+                    .order_by(col(OutboxRecord.id))
+                    .limit(self.batch_size)
+                )
+            )
+            if not rows:
+                return 0
+            await self.producer.send_batch([self._record(row) for row in rows])
+            await session.exec(
+                update(OutboxRecord)
+                .where(col(OutboxRecord.id).in_([row.id for row in rows]))
+                .values(published_at=utcnow())
+            )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(service=self.service, topic=row.topic).inc()
+        return len(rows)
+
+    def _lock_pending_lanes(self) -> Any:
+        pending = (col(OutboxRecord.lane) == col(OutboxLane.lane)) & col(
+            OutboxRecord.published_at
+        ).is_(None)
+        oldest_pending = select(func.min(OutboxRecord.id)).where(pending).scalar_subquery()
+        return (
+            select(OutboxLane.lane)
+            .where(select(OutboxRecord.id).where(pending).exists())
+            .order_by(oldest_pending)
+            .limit(self.lanes_per_pass)
+            .with_for_update(skip_locked=True, of=OutboxLane)
+        )
+
+    def _record(self, row: OutboxRecord) -> OutgoingRecord:
+        cloud_event = CloudEvent(
+            id=row.event_id,
+            type=row.type,
+            source=self.source,
+            subject=row.subject,
+            time=row.time,
+            key=row.key,
+            data=row.data,
+            traceparent=row.traceparent,
+        )
+        record = cloud_event.to_kafka()
+        return OutgoingRecord(
+            topic=row.topic, key=record.key, value=record.value, headers=tuple(record.headers)
+        )
+
+    async def _update_backlog(self) -> None:
+        try:
+            async with self.database.sessions() as session:
+                backlog = await session.exec(
+                    select(func.count())
+                    .select_from(OutboxRecord)
+                    .where(col(OutboxRecord.published_at).is_(None))
+                )
+                OUTBOX_BACKLOG.labels(service=self.service).set(backlog.one())
+        except Exception:  # a metric must never break publishing
+            logger.debug("could not measure the outbox backlog", exc_info=True)
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.publish_pending()
+                failures = 0
+                await self._wait(self.poll_interval_s, wake_early=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                delay = backoff_delay(
+                    failures, initial_s=min(0.5, self.backoff_max_s), max_s=self.backoff_max_s
+                )
+                logger.exception("outbox relay failed (%d); retrying in %.1fs", failures, delay)
+                # A commit must not cut the backoff short: only a stop does.
+                await self._wait(delay, wake_early=False)
+
+    async def _wait(self, seconds: float, *, wake_early: bool) -> None:
+        signal = self._wake if wake_early else self._stopping
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(signal.wait(), seconds)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_STAGED, False):
+            self.wake()
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(OUTBOX_STAGED, None)

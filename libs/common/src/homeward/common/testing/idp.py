@@ -1,0 +1,179 @@
+"""The development issuer, served for real over loopback HTTP inside the test's event loop.
+
+Tests get tokens exactly as a partner system or a demo user would (a POST to the token
+endpoint), and validators fetch discovery and JWKS over HTTP, so nothing about the wire is
+faked. `sign` forges tokens with the issuer's own private key for the attack tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+import uvicorn
+
+from homeward.common.auth.oidc import JwksCache, TokenValidator
+from homeward.common.idp.app import create_idp_app
+from homeward.common.idp.keys import SigningKeys
+from homeward.common.idp.realm import DEFAULT_REALM_PATH, Realm, load_realm
+
+STARTUP_TIMEOUT_S = 10.0
+
+
+class RunningIdentityProvider:
+    def __init__(self, *, base_url: str, realm: Realm, keys: SigningKeys) -> None:
+        self.base_url = base_url
+        self.realm = realm
+        self.keys = keys
+        self.issuer = f"{base_url}/realms/{realm.name}"
+        self.token_endpoint = f"{self.issuer}/protocol/openid-connect/token"
+        self.jwks_uri = f"{self.issuer}/protocol/openid-connect/certs"
+
+    async def request_token(
+        self, form: dict[str, str], auth: tuple[str, str] | None = None
+    ) -> httpx.Response:
+        """The raw token-endpoint response, for tests of the issuer's errors."""
+        async with httpx.AsyncClient(timeout=10) as http:
+            return await http.post(self.token_endpoint, data=form, auth=auth)
+
+    async def password_token(
+        self,
+        username: str,
+        password: str = "demo",  # noqa: S107 (every demo user's development password)
+        *,
+        client_id: str = "homeward-demo",
+    ) -> str:
+        form = {
+            "grant_type": "password",
+            "client_id": client_id,
+            "username": username,
+            "password": password,
+        }
+        return _access_token(await self.request_token(form))
+
+    async def client_token(self, client_id: str, secret: str) -> str:
+        form = {"grant_type": "client_credentials"}
+        return _access_token(await self.request_token(form, auth=(client_id, secret)))
+
+    def validator(
+        self,
+        audience: str = "homeward-api",
+        *,
+        leeway_s: int = 30,
+        min_refetch_s: float = 30.0,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> TokenValidator:
+        """A fresh validator (own key cache) that trusts this issuer, as a service would."""
+        jwks = JwksCache(issuer=self.issuer, http_client=http_client, min_refetch_s=min_refetch_s)
+        return TokenValidator(
+            issuer=self.issuer,
+            audience=audience,
+            algorithms=("RS256",),
+            leeway_s=leeway_s,
+            jwks=jwks,
+        )
+
+    def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
+        return self.keys.sign(claims, header)
+
+    @property
+    def public_key_pem(self) -> bytes:
+        return self.keys.public_key_pem()
+
+    def valid_claims(self, **overrides: Any) -> dict[str, Any]:
+        """Claims a validator accepts, as the issuer would mint them; override to break one."""
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": "00000000-0000-4000-8000-000000000001",
+            "aud": "homeward-api",
+            "exp": now + 300,
+            "iat": now,
+            "jti": "forged-by-test",
+            "typ": "Bearer",
+            "azp": "homeward-demo",
+            "preferred_username": "coordinator.riverton",
+            "municipality": "riverton",
+            "realm_access": {"roles": ["coordinator"]},
+        }
+        claims.update(overrides)
+        return {key: value for key, value in claims.items() if value is not None}
+
+
+def _access_token(response: httpx.Response) -> str:
+    if response.status_code != 200:
+        raise AssertionError(f"token request failed: {response.status_code} {response.text}")
+    return response.json()["access_token"]
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Real HTTP with every request's path recorded, to count how often the issuer is asked;
+    `broken` makes the network fail."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.paths: list[str] = []
+        self.broken = False
+
+    def count(self, path_suffix: str) -> int:
+        return sum(1 for path in self.paths if path.endswith(path_suffix))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        if self.broken:
+            raise httpx.ConnectError("network down (simulated)", request=request)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _EmbeddedServer(uvicorn.Server):
+    # Ctrl-C belongs to the test runner, not to a server living inside its event loop.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_identity_provider(
+    realm_path: Path | str = DEFAULT_REALM_PATH, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[RunningIdentityProvider]:
+    """Serve the issuer on `host:port` (0: any free port) until the block ends."""
+    # Bound here, before the app exists, so the issuer URL carries the real port and no
+    # other process can take the port between choosing and serving it.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    base_url = f"http://{host}:{listener.getsockname()[1]}"
+    realm, keys = load_realm(realm_path), SigningKeys()
+    app = create_idp_app(realm=realm, public_url=base_url, keys=keys)
+    server = _EmbeddedServer(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises what stopped it
+                raise RuntimeError("the identity provider stopped during start-up")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the identity provider did not start")
+            await asyncio.sleep(0.01)
+        yield RunningIdentityProvider(base_url=base_url, realm=realm, keys=keys)
+    finally:
+        server.should_exit = True
+        await serving
+        listener.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def identity_provider() -> AsyncIterator[RunningIdentityProvider]:
+    async with running_identity_provider() as provider:
+        yield provider

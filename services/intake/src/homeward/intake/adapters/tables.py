@@ -1,0 +1,120 @@
+"""The intake tables. Protected values are stored only as vault ciphertext (`*_sealed`).
+
+Every column that could hold an identity or a free-text note is a ciphertext sealed with the
+case's data key, so erasing the case (destroying the key) leaves nothing readable behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import uuid4
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from homeward.common.db import UTCDateTime
+
+
+def new_id() -> str:
+    return str(uuid4())
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "intake_cases"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    code: str = Field(max_length=16, unique=True)
+    municipality: str = Field(max_length=100, index=True)
+    return_operation: str = Field(max_length=120)
+    arrival_date: date
+    placement: str = Field(max_length=32)
+    status: str = Field(max_length=16, index=True)
+    coordinator: str | None = Field(default=None, max_length=200)
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    registered_by: str = Field(max_length=300)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_reason: str | None = Field(default=None, max_length=40)
+    identities_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "intake_persons"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    code: str = Field(max_length=16, unique=True)
+    household_role: str = Field(max_length=32)
+    birth_year: int
+    sex: str = Field(max_length=16)
+    guardian_id: str | None = Field(default=None, foreign_key="intake_persons.id", max_length=36)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class IdentityRow(SQLModel, table=True):
+    __tablename__ = "intake_identities"
+
+    person_id: str = Field(foreign_key="intake_persons.id", primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    full_name_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    date_of_birth_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    place_of_birth_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    national_id_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    address_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    phone_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReceivingFamilyRow(SQLModel, table=True):
+    __tablename__ = "intake_receiving_families"
+
+    case_id: str = Field(foreign_key="intake_cases.id", primary_key=True, max_length=36)
+    relation: str = Field(max_length=40)
+    support_capacity: str = Field(max_length=16)
+    assessed_positive_support: bool | None = None
+    notes_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssessmentRow(SQLModel, table=True):
+    __tablename__ = "intake_assessments"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    person_id: str = Field(foreign_key="intake_persons.id", index=True, max_length=36)
+    assessed_on: date
+    levels: dict[str, str] = Field(sa_type=sa.JSON)
+    notes_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: str = Field(max_length=300)
+
+
+class ConsentRow(SQLModel, table=True):
+    __tablename__ = "intake_consents"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    person_id: str = Field(foreign_key="intake_persons.id", index=True, max_length=36)
+    given_by_id: str | None = Field(default=None, foreign_key="intake_persons.id", max_length=36)
+    recipient_agency_type: str = Field(max_length=32)
+    categories: list[str] = Field(sa_type=sa.JSON)
+    legal_basis: str = Field(max_length=32)
+    valid_from: date
+    valid_until: date
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    granted_by: str = Field(max_length=300)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None, max_length=300)
+
+
+class TransferRow(SQLModel, table=True):
+    __tablename__ = "intake_transfers"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    from_municipality: str = Field(max_length=100, index=True)
+    to_municipality: str = Field(max_length=100, index=True)
+    status: str = Field(max_length=16)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_by: str = Field(max_length=300)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=300)

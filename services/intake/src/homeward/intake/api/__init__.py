@@ -1,0 +1,1 @@
+"""REST API of intake under /v1: thin routes that parse, authorise and hand on."""

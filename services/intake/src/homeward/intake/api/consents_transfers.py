@@ -1,0 +1,102 @@
+"""Routes for consent and for transfers between municipalities."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from homeward.common.service import SessionDep
+from homeward.intake.api.deps import CaseReader, CaseWriter, TransferDecider
+from homeward.intake.api.schemas import ConsentView, TransferView
+from homeward.intake.api.views import consent_view, transfer_view
+from homeward.intake.commands import GrantConsent, RequestTransfer
+from homeward.intake.domain.transfers import TransferStatus
+from homeward.intake.handlers import consents, transfers
+
+router = APIRouter(prefix="/v1", tags=["consent and transfers"])
+CONSENTS = "/cases/{case_id}/persons/{person_id}/consents"
+
+
+@router.post(
+    CONSENTS, name="grant_consent", response_model=ConsentView, status_code=status.HTTP_201_CREATED
+)
+async def grant_consent(
+    case_id: str, person_id: str, command: GrantConsent, principal: CaseWriter, session: SessionDep
+) -> ConsentView:
+    """Record consent for an agency type and data categories, until a date."""
+    consent = await consents.grant_consent(
+        session, principal=principal, case_id=case_id, person_id=person_id, command=command
+    )
+    return consent_view(consent)
+
+
+@router.get(CONSENTS, name="list_consents", response_model=list[ConsentView])
+async def list_consents(
+    case_id: str, person_id: str, principal: CaseReader, session: SessionDep
+) -> list[ConsentView]:
+    """A person's consents, newest first, with whether each is in force today."""
+    found = await consents.list_consents(
+        session, principal=principal, case_id=case_id, person_id=person_id
+    )
+    return [consent_view(consent) for consent in found]
+
+
+@router.post(f"{CONSENTS}/{{consent_id}}/revoke", name="revoke_consent", response_model=ConsentView)
+async def revoke_consent(
+    case_id: str, person_id: str, consent_id: str, principal: CaseWriter, session: SessionDep
+) -> ConsentView:
+    """Revoke a consent, effective immediately."""
+    consent = await consents.revoke_consent(
+        session, principal=principal, case_id=case_id, person_id=person_id, consent_id=consent_id
+    )
+    return consent_view(consent)
+
+
+@router.post(
+    "/cases/{case_id}/transfers",
+    name="request_transfer",
+    response_model=TransferView,
+    status_code=status.HTTP_201_CREATED,
+)
+async def request_transfer(
+    case_id: str, command: RequestTransfer, principal: CaseWriter, session: SessionDep
+) -> TransferView:
+    """Ask another municipality to take over the case."""
+    transfer, case = await transfers.request_transfer(
+        session, principal=principal, case_id=case_id, command=command
+    )
+    return transfer_view(transfer, case)
+
+
+@router.get("/transfers", name="list_transfers", response_model=list[TransferView])
+async def list_transfers(
+    principal: CaseReader, session: SessionDep, status: TransferStatus | None = None
+) -> list[TransferView]:
+    """Transfers into or out of your municipality, newest first."""
+    found = await transfers.list_transfers(
+        session, principal=principal, status=status.value if status else None
+    )
+    return [transfer_view(transfer, case) for transfer, case in found]
+
+
+@router.post("/transfers/{transfer_id}/accept", name="accept_transfer", response_model=TransferView)
+async def accept_transfer(
+    transfer_id: str, principal: TransferDecider, session: SessionDep
+) -> TransferView:
+    """Accept a transfer into your municipality: the case and its access move to you."""
+    transfer, case = await transfers.accept_transfer(
+        session, principal=principal, transfer_id=transfer_id
+    )
+    return transfer_view(transfer, case)
+
+
+@router.post(
+    "/transfers/{transfer_id}/decline", name="decline_transfer", response_model=TransferView
+)
+async def decline_transfer(
+    transfer_id: str, principal: TransferDecider, session: SessionDep
+) -> TransferView:
+    """Decline a transfer into your municipality; the case stays where it is."""
+    transfer, case = await transfers.decline_transfer(
+        session, principal=principal, transfer_id=transfer_id
+    )
+    return transfer_view(transfer, case)

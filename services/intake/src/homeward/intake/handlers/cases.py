@@ -1,0 +1,334 @@
+"""Registering a family, adding persons, assigning a coordinator, closing, and reading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from homeward.common.audit import record_audit
+from homeward.common.auth import Principal
+from homeward.common.contracts.intake import (
+    CaseClosed,
+    CaseRegistered,
+    CoordinatorAssigned,
+    PersonAdded,
+)
+from homeward.common.crypto import FieldCipher, IdentityVault
+from homeward.common.db import utcnow
+from homeward.common.events.outbox import add_event
+from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
+from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
+from homeward.intake.domain.cases import CaseStatus, ensure_open
+from homeward.intake.domain.codes import new_case_code, new_person_code
+from homeward.intake.domain.errors import RuleViolation
+from homeward.intake.domain.persons import (
+    AgeGroup,
+    HouseholdMember,
+    age_group,
+    check_birth_year,
+    check_guardian,
+)
+from homeward.intake.handlers.access import case_in_scope, municipality_of
+from homeward.intake.handlers.identities import seal_identity
+
+CODE_ATTEMPTS = 8
+
+
+async def _unused_code(session: AsyncSession, column: object, make: object) -> str:
+    # 29^6 codes make a clash rare; the unique constraint still guards a concurrent twin.
+    for _ in range(CODE_ATTEMPTS):
+        code = make()  # type: ignore[operator]
+        if (await session.exec(select(column).where(column == code))).first() is None:  # type: ignore[arg-type]
+            return code
+    raise RuntimeError("could not find an unused code; the code space needs widening")
+
+
+async def register_case(
+    session: AsyncSession, *, principal: Principal, command: RegisterCase, vault: IdentityVault
+) -> CaseRow:
+    municipality = municipality_of(principal)
+    now = utcnow()
+    _check_new_household(command.persons, current_year=now.year)
+    case = CaseRow(
+        code=await _unused_code(session, CaseRow.code, new_case_code),
+        municipality=municipality,
+        return_operation=command.return_operation,
+        arrival_date=command.arrival_date,
+        placement=command.placement.value,
+        status=CaseStatus.OPEN.value,
+        coordinator=principal.username,
+        registered_at=now,
+        registered_by=principal.actor,
+    )
+    session.add(case)
+    await session.flush()
+    cipher = await vault.create_key(session, case.id)
+    add_event(
+        session,
+        CaseRegistered(
+            case_id=case.id,
+            case_code=case.code,
+            municipality=case.municipality,
+            placement=case.placement,
+            arrival_date=case.arrival_date,
+            person_count=len(command.persons),
+            registered_at=now,
+        ),
+        key=case.id,
+        subject=case.code,
+    )
+    ids_by_ref: dict[str, str] = {}
+    for new in command.persons:
+        guardian_id = ids_by_ref.get(new.guardian_ref) if new.guardian_ref else None
+        person = await _add_person(
+            session, case=case, new=new, guardian_id=guardian_id, cipher=cipher, principal=principal
+        )
+        if new.ref:
+            ids_by_ref[new.ref] = person.id
+    record_audit(session, principal=principal, action="case.registered", case_code=case.code)
+    await session.commit()
+    return case
+
+
+def _check_new_household(persons: Sequence[NewPerson], *, current_year: int) -> None:
+    """Guardians named by `ref` must be adults listed earlier in the same request."""
+    members: dict[str, HouseholdMember] = {}
+    for position, new in enumerate(persons):
+        where = f"persons[{position}]"
+        if new.guardian_person_id is not None:
+            raise RuleViolation(f"{where}: a new case has no persons yet; use guardian_ref")
+        if new.ref is not None and new.ref in members:
+            raise RuleViolation(f"{where}: ref is used twice; give each person its own ref")
+        try:
+            group = age_group(new.birth_year, current_year=current_year)
+            check_guardian(person_age_group=group, guardian_key=new.guardian_ref, members=members)
+        except RuleViolation as problem:
+            raise RuleViolation(f"{where}: {problem}") from None
+        if new.ref is not None:
+            members[new.ref] = HouseholdMember(age_group=group)
+
+
+async def add_person(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    case_id: str,
+    command: NewPerson,
+    vault: IdentityVault,
+) -> PersonRow:
+    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
+    ensure_open(CaseStatus(case.status))
+    current_year = utcnow().year
+    if command.guardian_ref is not None:
+        raise RuleViolation(
+            "guardian_ref only links persons registered together; use guardian_person_id"
+        )
+    members = {
+        person.id: HouseholdMember(
+            age_group=age_group(person.birth_year, current_year=current_year)
+        )
+        for person in (await session.exec(select(PersonRow).where(PersonRow.case_id == case.id)))
+    }
+    group = age_group(command.birth_year, current_year=current_year)
+    check_guardian(person_age_group=group, guardian_key=command.guardian_person_id, members=members)
+    cipher = None
+    if command.identity is not None:
+        if case.identities_erased_at is not None:
+            raise RuleViolation("this case's identities were erased; add the person without one")
+        cipher = await vault.cipher_for(session, case.id)
+    person = await _add_person(
+        session,
+        case=case,
+        new=command,
+        guardian_id=command.guardian_person_id,
+        cipher=cipher,
+        principal=principal,
+    )
+    await session.commit()
+    return person
+
+
+async def _add_person(
+    session: AsyncSession,
+    *,
+    case: CaseRow,
+    new: NewPerson,
+    guardian_id: str | None,
+    cipher: FieldCipher | None,
+    principal: Principal,
+) -> PersonRow:
+    now = utcnow()
+    check_birth_year(new.birth_year, current_year=now.year)
+    person = PersonRow(
+        case_id=case.id,
+        code=await _unused_code(session, PersonRow.code, new_person_code),
+        household_role=new.household_role.value,
+        birth_year=new.birth_year,
+        sex=new.sex.value,
+        guardian_id=guardian_id,
+        added_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    if new.identity is not None and cipher is not None:
+        seal_identity(session, person=person, identity=new.identity, cipher=cipher)
+        record_audit(
+            session,
+            principal=principal,
+            action="identity.recorded",
+            case_code=case.code,
+            subject_code=person.code,
+            fields=sorted(new.identity.model_dump(exclude_none=True)),
+        )
+    add_event(
+        session,
+        PersonAdded(
+            case_id=case.id,
+            case_code=case.code,
+            municipality=case.municipality,
+            person_id=person.id,
+            person_code=person.code,
+            household_role=person.household_role,
+            birth_year=person.birth_year,
+            sex=person.sex,
+            age_group=age_group(person.birth_year, current_year=now.year).value,
+            guardian_person_id=guardian_id,
+        ),
+        key=case.id,
+        subject=case.code,
+    )
+    return person
+
+
+async def assign_coordinator(
+    session: AsyncSession, *, principal: Principal, case_id: str, command: AssignCoordinator
+) -> CaseRow:
+    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
+    ensure_open(CaseStatus(case.status))
+    now = utcnow()
+    case.coordinator = command.coordinator
+    session.add(case)
+    add_event(
+        session,
+        CoordinatorAssigned(
+            case_id=case.id,
+            case_code=case.code,
+            municipality=case.municipality,
+            coordinator=command.coordinator,
+            assigned_at=now,
+        ),
+        key=case.id,
+        subject=case.code,
+    )
+    record_audit(
+        session, principal=principal, action="case.coordinator_assigned", case_code=case.code
+    )
+    await session.commit()
+    return case
+
+
+async def close_case(
+    session: AsyncSession, *, principal: Principal, case_id: str, command: CloseCase
+) -> CaseRow:
+    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
+    ensure_open(CaseStatus(case.status))
+    now = utcnow()
+    case.status = CaseStatus.CLOSED.value
+    case.closed_at = now
+    case.close_reason = command.reason.value
+    session.add(case)
+    add_event(
+        session,
+        CaseClosed(
+            case_id=case.id,
+            case_code=case.code,
+            municipality=case.municipality,
+            reason=case.close_reason,
+            closed_at=now,
+        ),
+        key=case.id,
+        subject=case.code,
+    )
+    record_audit(session, principal=principal, action="case.closed", case_code=case.code)
+    await session.commit()
+    return case
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRecord:
+    person: PersonRow
+    age_group: AgeGroup
+    has_identity: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseListing:
+    cases: list[tuple[CaseRow, int]]
+    total: int
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    status: str | None,
+    placement: str | None,
+    municipality: str | None,
+    limit: int,
+    offset: int,
+) -> CaseListing:
+    own = municipality_of(principal)
+    if municipality is not None and municipality.strip().lower() != own:
+        return CaseListing(cases=[], total=0)  # other municipalities hold nothing for you
+    conditions = [CaseRow.municipality == own]
+    if status is not None:
+        conditions.append(CaseRow.status == status)
+    if placement is not None:
+        conditions.append(CaseRow.placement == placement)
+    total = (await session.exec(select(func.count()).select_from(CaseRow).where(*conditions))).one()
+    person_count = (
+        select(func.count())
+        .select_from(PersonRow)
+        .where(PersonRow.case_id == CaseRow.id)
+        .scalar_subquery()
+    )
+    rows = await session.exec(
+        select(CaseRow, person_count)
+        .where(*conditions)
+        .order_by(col(CaseRow.registered_at).desc(), col(CaseRow.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return CaseListing(cases=[(case, count) for case, count in rows.all()], total=total)
+
+
+async def read_case(
+    session: AsyncSession, *, principal: Principal, case_id: str
+) -> tuple[CaseRow, list[PersonRecord]]:
+    case = await case_in_scope(session, case_id=case_id, principal=principal)
+    persons = (
+        await session.exec(
+            select(PersonRow).where(PersonRow.case_id == case.id).order_by(col(PersonRow.added_at))
+        )
+    ).all()
+    with_identity = set(
+        (
+            await session.exec(select(IdentityRow.person_id).where(IdentityRow.case_id == case.id))
+        ).all()
+    )
+    current_year = utcnow().year
+    return case, [
+        PersonRecord(
+            person=person,
+            age_group=age_group(person.birth_year, current_year=current_year),
+            has_identity=person.id in with_identity and case.identities_erased_at is None,
+        )
+        for person in persons
+    ]

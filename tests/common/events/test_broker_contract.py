@@ -1,0 +1,194 @@
+"""The broker port's contract: the fake and the real adapter (aiokafka on Tansu) pass the same tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from event_helpers import consume, read_topic
+
+from homeward.common.events import (
+    Broker,
+    CommitFailed,
+    Consumer,
+    InMemoryBroker,
+    KafkaBroker,
+    OutgoingRecord,
+)
+from homeward.common.testing.kafka import (
+    TEST_HEARTBEAT_INTERVAL_MS,
+    TEST_SESSION_TIMEOUT_MS,
+    unique_topic,
+)
+
+
+@pytest.fixture(params=["memory", "kafka"])
+def broker(request: pytest.FixtureRequest) -> Broker:
+    if request.param == "memory":
+        return InMemoryBroker()
+    return KafkaBroker(
+        bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
+        session_timeout_ms=TEST_SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=TEST_HEARTBEAT_INTERVAL_MS,
+    )
+
+
+@pytest.fixture
+async def topic(broker: Broker) -> str:
+    name = unique_topic("contract")
+    await broker.create_topics([name], 3)
+    return name
+
+
+@pytest.fixture
+async def send(broker: Broker) -> AsyncIterator[object]:
+    producer = broker.producer("contract-tests")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+def group() -> str:
+    return f"contract-{uuid.uuid4().hex[:8]}"
+
+
+async def started(broker: Broker, topic: str, group_id: str | None) -> Consumer:
+    consumer = broker.consumer([topic], group_id, f"client-{uuid.uuid4().hex[:6]}")
+    await consumer.start()
+    return consumer
+
+
+async def send_one_by_one(producer, topic: str, count: int) -> None:
+    # One record per produce request: Tansu reports a partition's end offset as the last
+    # batch's base offset + 1, so lag is only exact there for single-record batches.
+    for n in range(count):
+        await producer.send(topic, key=b"case-0", value=str(n).encode(), headers=())
+
+
+def records(topic: str, count: int, *, keys: int = 1) -> list[OutgoingRecord]:
+    return [
+        OutgoingRecord(topic=topic, key=f"case-{n % keys}".encode(), value=str(n).encode())
+        for n in range(count)
+    ]
+
+
+async def test_each_key_keeps_its_order_and_its_partition(broker: Broker, topic: str, send) -> None:
+    await send.send_batch(records(topic, 40, keys=5))
+
+    consumer = await started(broker, topic, group())
+    try:
+        messages = await consume(consumer, 40)
+    finally:
+        await consumer.stop()
+
+    by_key: dict[bytes | None, list[int]] = {}
+    partitions: dict[bytes | None, set[int]] = {}
+    for message in messages:
+        by_key.setdefault(message.key, []).append(int(message.value))
+        partitions.setdefault(message.key, set()).add(message.partition)
+    assert len(messages) == 40
+    assert all(values == sorted(values) for values in by_key.values())
+    assert sorted(v for values in by_key.values() for v in values) == list(range(40))
+    assert all(len(found) == 1 for found in partitions.values())
+
+
+async def test_headers_and_key_travel_unchanged(broker: Broker, topic: str, send) -> None:
+    headers = (("ce_id", b"abc"), ("empty", b""), ("binary", bytes(range(5))), ("ce_id2", b"x"))
+    await send.send(topic, key=b"case-1", value=b'{"a":1}', headers=headers)
+
+    consumer = await started(broker, topic, group())
+    try:
+        [message] = await consume(consumer, 1)
+    finally:
+        await consumer.stop()
+
+    assert message.topic == topic
+    assert message.key == b"case-1"
+    assert message.value == b'{"a":1}'
+    assert message.headers == headers
+    assert message.header("binary") == bytes(range(5))
+
+
+async def test_a_new_member_resumes_from_the_committed_offset(
+    broker: Broker, topic: str, send
+) -> None:
+    await send_one_by_one(send, topic, 6)
+    group_id = group()
+
+    first = await started(broker, topic, group_id)
+    try:
+        messages = await consume(first, 6)
+        partition = messages[0].partition
+        await first.commit({(topic, partition): 4})
+        assert await first.lag() == {(topic, p): 2 if p == partition else 0 for p in range(3)}
+    finally:
+        await first.stop()
+
+    second = await started(broker, topic, group_id)
+    try:
+        resumed = await consume(second, 2)
+    finally:
+        await second.stop()
+    assert [message.offset for message in resumed] == [4, 5]
+    assert [message.value for message in resumed] == [b"4", b"5"]
+
+
+async def test_uncommitted_messages_are_delivered_again(broker: Broker, topic: str, send) -> None:
+    await send_one_by_one(send, topic, 3)
+    group_id = group()
+
+    first = await started(broker, topic, group_id)
+    try:
+        assert len(await consume(first, 3)) == 3
+    finally:
+        await first.stop()  # leaves without committing
+
+    second = await started(broker, topic, group_id)
+    try:
+        again = await consume(second, 3)
+        assert sum((await second.lag()).values()) == 3
+        await second.commit({(topic, again[0].partition): 3})
+        assert sum((await second.lag()).values()) == 0
+    finally:
+        await second.stop()
+    assert [message.value for message in again] == [b"0", b"1", b"2"]
+
+
+async def test_every_group_sees_every_message(broker: Broker, topic: str, send) -> None:
+    await send.send_batch(records(topic, 10, keys=4))
+    seen = []
+    for _ in range(2):
+        consumer = await started(broker, topic, group())
+        try:
+            seen.append(sorted(int(message.value) for message in await consume(consumer, 10)))
+        finally:
+            await consumer.stop()
+    assert seen == [list(range(10)), list(range(10))]
+
+
+async def test_a_reader_without_group_reads_everything_and_cannot_commit(
+    broker: Broker, topic: str, send
+) -> None:
+    await send.send_batch(records(topic, 5, keys=3))
+    messages = await read_topic(broker, topic)
+    assert sorted(int(message.value) for message in messages) == list(range(5))
+
+    reader = await started(broker, topic, None)
+    try:
+        await consume(reader, 5)
+        with pytest.raises(CommitFailed):
+            await reader.commit({(topic, 0): 1})
+    finally:
+        await reader.stop()
+
+
+async def test_creating_topics_again_keeps_them_as_they_are(broker: Broker, send) -> None:
+    name = unique_topic("create")
+    await broker.create_topics([name], 2)
+    await send.send(name, key=b"case-1", value=b"kept", headers=())
+
+    await broker.create_topics([name, unique_topic("another")], 2)
+
+    messages = await read_topic(broker, name)
+    assert [message.value for message in messages] == [b"kept"]

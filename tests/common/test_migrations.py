@@ -1,0 +1,40 @@
+"""Every service's migrations reach head on both backends, from an empty database."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from homeward.common.db import Database
+from homeward.common.migrations import alembic_config, upgrade
+
+SERVICES = ("intake", "referrals", "documents", "notifications")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_migrations_reach_head_and_create_the_event_tables(
+    service: str, database_url: str
+) -> None:
+    await upgrade(database_url, f"homeward.{service}.migrations")
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    finally:
+        await database.dispose()
+    assert {"event_outbox", "event_inbox", "alembic_version"} <= tables
+
+
+async def test_running_migrations_twice_is_harmless(database_url: str) -> None:
+    package = "homeward.referrals.migrations"
+    await upgrade(database_url, package)
+    await upgrade(database_url, package)
+    head = ScriptDirectory.from_config(alembic_config(database_url, package)).get_current_head()
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as conn:
+            versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    finally:
+        await database.dispose()
+    assert [row[0] for row in versions] == [head]
