@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import IntakeHarness
-from intake_helpers import family, in_days
+
+from tests.intake.conftest import IntakeHarness
+from tests.intake.intake_helpers import family, in_days
 
 OWNER = "coordinator.riverton"
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404

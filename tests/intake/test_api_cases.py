@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import IntakeHarness
-from intake_helpers import FAMILY_SECRETS, family
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -13,6 +11,8 @@ from homeward.common.db import utcnow
 from homeward.common.events import OutboxRecord
 from homeward.intake.adapters.tables import CaseRow, PersonRow
 from homeward.intake.domain.codes import CASE_CODE_PATTERN, PERSON_CODE_PATTERN
+from tests.intake.conftest import IntakeHarness
+from tests.intake.intake_helpers import FAMILY_SECRETS, family
 
 COORDINATOR = "coordinator.riverton"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import IntakeHarness
-from intake_helpers import FAMILY_SECRETS, family, in_days
 from sqlalchemy import text
 from sqlmodel import select
 
 from homeward.common.crypto import DataKeyMissing, DataKeyRow, IdentityVault, KeyRing
 from homeward.common.settings import CommonSettings
 from homeward.intake.adapters.tables import IdentityRow
+from tests.intake.conftest import IntakeHarness
+from tests.intake.intake_helpers import FAMILY_SECRETS, family, in_days
 
 COORDINATOR = "coordinator.riverton"
 SUPERVISOR = "supervisor.riverton"

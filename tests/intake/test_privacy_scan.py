@@ -11,11 +11,11 @@ import asyncio
 import logging
 
 import pytest
-from conftest import IntakeHarness
-from intake_helpers import FAMILY_SECRETS, family, in_days
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
+from tests.intake.conftest import IntakeHarness
+from tests.intake.intake_helpers import FAMILY_SECRETS, family, in_days
 
 COORDINATOR = "coordinator.riverton"
 

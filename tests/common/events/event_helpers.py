@@ -72,7 +72,9 @@ def probe_contracts(topic: str) -> Probes:
     return Probes(registry, topic, ProbeRecorded, ProbeFollowedUp)
 
 
-async def record_effect(session: AsyncSession, event: EventContract, cloud_event: CloudEvent) -> None:
+async def record_effect(
+    session: AsyncSession, event: EventContract, cloud_event: CloudEvent
+) -> None:
     session.add(
         ProbeEffect(event_id=cloud_event.id, case_id=event.case_id, sequence=event.sequence)  # type: ignore[attr-defined]
     )
@@ -153,4 +155,3 @@ def metric(name: str, **labels: str) -> float:
 def header(message: Message, name: str) -> str | None:
     value = message.header(name)
     return None if value is None else value.decode()
-

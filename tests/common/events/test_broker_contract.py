@@ -1,4 +1,5 @@
-"""The broker port's contract: the fake and the real adapter (aiokafka on Tansu) pass the same tests."""
+"""The broker port's contract: the fake and the real adapter (aiokafka on Tansu) pass
+the same tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from event_helpers import consume, read_topic
 
 from homeward.common.events import (
     Broker,
+    BrokerError,
     CommitFailed,
     Consumer,
     InMemoryBroker,
@@ -19,6 +21,7 @@ from homeward.common.events import (
 from homeward.common.testing.kafka import (
     TEST_HEARTBEAT_INTERVAL_MS,
     TEST_SESSION_TIMEOUT_MS,
+    free_port,
     unique_topic,
 )
 
@@ -192,3 +195,13 @@ async def test_creating_topics_again_keeps_them_as_they_are(broker: Broker, send
 
     messages = await read_topic(broker, name)
     assert [message.value for message in messages] == [b"kept"]
+
+
+async def test_ping_answers_when_the_broker_is_up(broker: Broker) -> None:
+    await broker.ping()
+
+
+async def test_ping_fails_with_a_broker_error_when_kafka_is_unreachable() -> None:
+    unreachable = KafkaBroker(bootstrap_servers=f"127.0.0.1:{free_port()}")
+    with pytest.raises(BrokerError, match="does not answer"):
+        await unreachable.ping(timeout_s=1)

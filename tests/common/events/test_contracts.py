@@ -91,7 +91,7 @@ def test_a_type_name_is_registered_once(contracts: ContractRegistry) -> None:
     class First(EventContract):
         referral_id: UUID
 
-    with pytest.raises(ContractError, match="already registered by .*First"):
+    with pytest.raises(ContractError, match=r"already registered by .*First"):
 
         @event_contract("homeward.referral.accepted.v1", topic=TOPIC, registry=contracts)
         class Second(EventContract):
@@ -150,7 +150,7 @@ def test_the_guard_looks_into_nested_models_and_aliases(contracts: ContractRegis
         size: int
         contacts: list[Contact]
 
-    with pytest.raises(ContractError, match="'household.contacts.phone'"):
+    with pytest.raises(ContractError, match=r"'household\.contacts\.phone'"):
 
         @event_contract("homeward.household.recorded.v1", topic=TOPIC, registry=contracts)
         class HouseholdRecorded(EventContract):
@@ -221,7 +221,9 @@ def test_asyncapi_document_has_a_channel_per_topic_and_a_message_per_type(
         referral_id: UUID
         window: Window
 
-    @event_contract("homeward.readiness.changed.v1", topic="homeward.documents.records", registry=contracts)
+    @event_contract(
+        "homeward.readiness.changed.v1", topic="homeward.documents.records", registry=contracts
+    )
     class ReadinessChanged(EventContract):
         person_id: UUID
         ready: bool

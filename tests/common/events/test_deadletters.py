@@ -40,7 +40,10 @@ def test_error_descriptions_are_short_and_never_quote_input() -> None:
         Strict.model_validate({"count": "Amina Example"})
     except ValidationError as error:
         described = describe_error(error)
-    assert described == "ValidationError: count: Input should be a valid integer, unable to parse string as an integer"
+    assert described == (
+        "ValidationError: count: Input should be a valid integer, "
+        "unable to parse string as an integer"
+    )
     assert "Amina" not in described
 
     long = describe_error(RuntimeError("x" * 5000))
@@ -62,7 +65,7 @@ async def test_admins_list_dead_letters_and_replay_them_to_the_original_topic() 
         consumer_group="homeward.notifications.referrals",
     )
     # A replayed message that fails again must not pile up dlq_ headers.
-    again = Message(**{**ORIGINAL.__dict__, "headers": ORIGINAL.headers + (("dlq_attempts", b"5"),)})
+    again = Message(**{**ORIGINAL.__dict__, "headers": (*ORIGINAL.headers, ("dlq_attempts", b"5"))})
     await publish_dead_letter(
         producer, topic=topic, message=again, error=ValueError("still"), attempts=2,
         consumer_group="homeward.notifications.referrals",
@@ -72,7 +75,11 @@ async def test_admins_list_dead_letters_and_replay_them_to_the_original_topic() 
 
     assert len(letters) == 2
     first: DeadLetter = letters[0]
-    assert (first.key, first.value, first.headers) == (ORIGINAL.key, ORIGINAL.value, ORIGINAL.headers)
+    assert (first.key, first.value, first.headers) == (
+        ORIGINAL.key,
+        ORIGINAL.value,
+        ORIGINAL.headers,
+    )
     assert (first.original_topic, first.original_partition, first.original_offset) == (
         "homeward.referrals.referrals",
         2,

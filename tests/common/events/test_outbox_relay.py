@@ -122,7 +122,9 @@ async def test_relay_publishes_each_key_in_order_and_marks_rows(
     staged: list[str] = []
     for round_ in range(4):
         for case in ("case-a", "case-b", "case-c"):
-            staged += await stage(database, probes, case_id=case, sequences=[round_ * 2, round_ * 2 + 1])
+            staged += await stage(
+                database, probes, case_id=case, sequences=[round_ * 2, round_ * 2 + 1]
+            )
 
     relay = OutboxRelay(database, producer, SOURCE, batch_size=5, lanes_per_pass=1)
     assert await relay.publish_pending() == 24

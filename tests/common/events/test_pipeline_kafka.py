@@ -224,7 +224,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(
         assert letter.attempts == 3
         assert letter.original_topic == probes.topic
         assert letter.consumer_group == group_id
-        originals = [m for m in await read_topic(kafka, probes.topic) if header(m, "ce_id") == poison_id]
+        originals = [
+            m for m in await read_topic(kafka, probes.topic) if header(m, "ce_id") == poison_id
+        ]
         assert [(m.partition, m.offset, m.value) for m in originals] == [
             (letter.original_partition, letter.original_offset, letter.value)
         ]

@@ -88,7 +88,8 @@ class EmbeddedStack:
             await self._spawn(
                 name, f"homeward.{name}", ["serve", "--host", self.host, "--port", port], url, env
             )
-        await asyncio.gather(*(self._wait_ready(c, "/readyz", deadline) for c in self.children))
+        services = self.children[1:]
+        await asyncio.gather(*(self._wait_ready(c, "/readyz", deadline) for c in services))
 
     async def _spawn(
         self, name: str, module: str, args: list[str], url: str, env: dict[str, str]

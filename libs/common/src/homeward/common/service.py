@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -39,6 +39,15 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler]
 
 
+class BackgroundTask(Protocol):
+    """Work a service runs next to its API (a delivery worker, a sender): started after the
+    consumers, stopped before them."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(kw_only=True)
 class ServiceParts:
     """Everything a service app runs on; tests pass real or fake parts through here."""
@@ -51,6 +60,7 @@ class ServiceParts:
     topics: Sequence[str] = ()
     consumers: Sequence[ConsumerSpec] = ()
     extra_readiness: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    background: Sequence[BackgroundTask] = ()
 
     @property
     def service(self) -> str:
@@ -125,11 +135,15 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
         await relay.start()
         for consumer in consumers:
             await consumer.start()
+        for task in parts.background:
+            await task.start()
         app.state.relay, app.state.consumers, app.state.producer = relay, consumers, producer
         logger.info("service started", extra={"consumers": len(consumers)})
         try:
             yield
         finally:
+            for task in reversed(parts.background):
+                await task.stop()
             for consumer in consumers:
                 await consumer.stop()
             await relay.stop()

@@ -1,1 +1,1 @@
-"""Homeward documents service: each person's legal documentation and the service readiness it gives."""
+"""Homeward documents service: each person's legal documentation and the readiness it gives."""

@@ -12,9 +12,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from homeward.common.vocabulary import AgencyType, DataCategory
 from homeward.intake.domain.assessments import NeedDomain, NeedLevel
 from homeward.intake.domain.cases import CloseReason, Placement, SupportCapacity
-from homeward.intake.domain.consent import AgencyType, DataCategory, LegalBasis
+from homeward.intake.domain.consent import LegalBasis
 from homeward.intake.domain.persons import HouseholdRole, Sex
 
 

@@ -1,1 +1,4 @@
-"""Homeward notifications service: who is told what: inbox, live stream, signed webhooks and email."""
+"""Homeward notifications service: who is told what.
+
+Inbox, live stream, signed webhooks and email.
+"""

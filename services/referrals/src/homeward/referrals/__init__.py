@@ -1,1 +1,2 @@
-"""Homeward referrals service: the partner directory and closed-loop referrals from coordinators to partner agencies, with deadlines and escalation."""
+"""Homeward referrals service: the partner directory and closed-loop referrals from
+coordinators to partner agencies, with deadlines and escalation."""

@@ -1,5 +1,5 @@
 """Event contracts of every Homeward service; importing this registers them all."""
 
-from homeward.common.contracts import intake
+from homeward.common.contracts import documents, intake, referrals
 
-__all__ = ["intake"]
+__all__ = ["documents", "intake", "referrals"]

@@ -77,11 +77,12 @@ class Consumer(Protocol):
 class Broker(Protocol):
     def producer(self, client_id: str) -> Producer: ...
 
-    def consumer(
-        self, topics: Sequence[str], group_id: str | None, client_id: str
-    ) -> Consumer:
+    def consumer(self, topics: Sequence[str], group_id: str | None, client_id: str) -> Consumer:
         """A consumer in `group_id`, or, with None, a reader of every partition from the start
         that cannot commit (admin tools use it to list dead letters)."""
 
     async def create_topics(self, names: Sequence[str], partitions: int) -> None:
         """Creates the topics that do not exist yet; existing ones are left as they are."""
+
+    async def ping(self) -> None:
+        """Raises `BrokerError` unless the broker answers (readiness checks)."""

@@ -106,6 +106,20 @@ class KafkaBroker:
         if failures:
             raise BrokerError("could not create topics: " + "; ".join(failures))
 
+    async def ping(self, *, timeout_s: float = 5.0) -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
+        )
+        try:
+            await asyncio.wait_for(admin.start(), timeout_s)
+            await asyncio.wait_for(admin.describe_cluster(), timeout_s)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            raise BrokerError(
+                f"Kafka at {self.bootstrap_servers} does not answer: {exc!r}"
+            ) from exc
+        finally:
+            await admin.close()
+
 
 class KafkaProducer:
     def __init__(self, producer: AIOKafkaProducer) -> None:

@@ -142,7 +142,8 @@ class OutboxRelay:
             rows = list(
                 await session.exec(
                     select(OutboxRecord)
-                    .where(col(OutboxRecord.lane).in_(lanes), col(OutboxRecord.published_at).is_(None))
+                    .where(col(OutboxRecord.lane).in_(lanes))
+                    .where(col(OutboxRecord.published_at).is_(None))
                     .order_by(col(OutboxRecord.id))
                     .limit(self.batch_size)
                 )
@@ -160,9 +161,8 @@ class OutboxRelay:
         return len(rows)
 
     def _lock_pending_lanes(self) -> Any:
-        pending = (col(OutboxRecord.lane) == col(OutboxLane.lane)) & col(
-            OutboxRecord.published_at
-        ).is_(None)
+        unpublished = col(OutboxRecord.published_at).is_(None)
+        pending = (col(OutboxRecord.lane) == col(OutboxLane.lane)) & unpublished
         oldest_pending = select(func.min(OutboxRecord.id)).where(pending).scalar_subquery()
         return (
             select(OutboxLane.lane)

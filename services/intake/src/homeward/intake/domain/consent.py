@@ -7,35 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from homeward.common.vocabulary import DataCategory
 from homeward.intake.domain.errors import RuleViolation, StateConflict
 from homeward.intake.domain.persons import AgeGroup
 
 # Consent older than this is stale: people's situations change, so it must be renewed.
 MAX_VALIDITY_DAYS = 3 * 366
-
-
-class DataCategory(StrEnum):
-    IDENTITY = "identity"
-    HEALTH = "health"
-    EDUCATION = "education"
-    LEGAL = "legal"
-    FAMILY = "family"
-    RELIGIOUS = "religious"
-
-
-class AgencyType(StrEnum):
-    POLICE = "police"
-    PROBATION = "probation"
-    SCHOOL = "school"
-    HEALTH = "health"
-    MENTAL_HEALTH = "mental-health"
-    RELIGIOUS = "religious"
-    SOCIAL_SERVICES = "social-services"
-    NGO = "ngo"
-    EMPLOYMENT = "employment"
-    HOUSING = "housing"
-    LEGAL_AID = "legal-aid"
-    CIVIL_REGISTRY = "civil-registry"
 
 
 class LegalBasis(StrEnum):

@@ -1,0 +1,98 @@
+"""Routes for a person's documentation records."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from homeward.common.service import SessionDep
+from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
+from homeward.documents.api.schemas import PersonRecordsView, RecordView
+from homeward.documents.api.views import record_view
+from homeward.documents.commands import ChangeStatus, CreateRecord, UpdateRecordDetails
+from homeward.documents.handlers import records as handlers
+from homeward.documents.handlers.access import person_in_scope
+
+router = APIRouter(prefix="/v1", tags=["records"])
+
+
+@router.get("/persons/{person_id}/records", name="list_records", response_model=PersonRecordsView)
+async def list_records(
+    person_id: str, principal: RecordReader, session: SessionDep, vault: VaultDep
+) -> PersonRecordsView:
+    """A person's documentation records with their history."""
+    person = await person_in_scope(session, person_id=person_id, principal=principal)
+    details = await handlers.list_records(
+        session, principal=principal, person_id=person_id, vault=vault
+    )
+    return PersonRecordsView(person_id=person.id, person_code=person.person_code,
+                             case_code=person.case_code,
+                             records=[record_view(d) for d in details])  # fmt: skip
+
+
+@router.post(
+    "/persons/{person_id}/records",
+    name="create_record",
+    response_model=RecordView,
+    status_code=status.HTTP_201_CREATED,
+)
+async def create_record(
+    person_id: str,
+    command: CreateRecord,
+    principal: RecordWriter,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    vault: VaultDep,
+) -> RecordView:
+    """Add a record for a document type the person needs; it starts as missing."""
+    record = await handlers.create_record(
+        session, principal=principal, person_id=person_id, command=command,
+        catalogue=catalogue, vault=vault,
+    )  # fmt: skip
+    details = await handlers.read_record(
+        session, principal=principal, record_id=record.id, vault=vault
+    )
+    return record_view(details)
+
+
+@router.get("/records/{record_id}", name="read_record", response_model=RecordView)
+async def read_record(
+    record_id: str, principal: RecordReader, session: SessionDep, vault: VaultDep
+) -> RecordView:
+    """One record with its history."""
+    return record_view(
+        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
+    )
+
+
+@router.patch("/records/{record_id}", name="update_record_details", response_model=RecordView)
+async def update_record_details(
+    record_id: str,
+    command: UpdateRecordDetails,
+    principal: RecordWriter,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    vault: VaultDep,
+) -> RecordView:
+    """Change a record's details (authority, reference, blocker, dates), not its status."""
+    await handlers.update_details(session, principal=principal, record_id=record_id,
+                                  command=command, catalogue=catalogue, vault=vault)  # fmt: skip
+    return record_view(
+        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
+    )
+
+
+@router.post("/records/{record_id}/status", name="change_record_status", response_model=RecordView)
+async def change_record_status(
+    record_id: str,
+    command: ChangeStatus,
+    principal: RecordWriter,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    vault: VaultDep,
+) -> RecordView:
+    """Move a record to another status; illegal moves get 409 with the allowed ones."""
+    await handlers.change_status(session, principal=principal, record_id=record_id,
+                                 command=command, catalogue=catalogue, vault=vault)  # fmt: skip
+    return record_view(
+        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
+    )

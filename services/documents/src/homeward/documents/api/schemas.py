@@ -1,0 +1,97 @@
+"""Response bodies. Protected fields are null unless the caller may see them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+class RecordChangeView(BaseModel):
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    reason: str | None = Field(description="documents officers and coordinators only")
+
+
+class RecordView(BaseModel):
+    """One document record of a person."""
+
+    id: str
+    person_id: str
+    person_code: str
+    case_code: str
+    document_type: str
+    status: str
+    issuing_authority: str | None
+    reference_number: str | None = Field(description="documents officers only")
+    has_reference_number: bool
+    blocker_description: str | None = Field(description="documents officers and coordinators")
+    requested_on: date | None
+    issued_on: date | None
+    expiry_on: date | None
+    protected_erased: bool = Field(description="the case's protected data were erased")
+    updated_at: datetime
+    history: list[RecordChangeView]
+
+
+class PersonRecordsView(BaseModel):
+    person_id: str
+    person_code: str
+    case_code: str
+    records: list[RecordView]
+
+
+class ReadinessView(BaseModel):
+    """Which categories the person is ready for; per other category, what is missing."""
+
+    person_id: str
+    person_code: str | None
+    ready_categories: list[str]
+    missing: dict[str, list[list[str]]]
+    rules_version: str
+
+
+class PartnerReadinessView(BaseModel):
+    """What a partner agency learns: ready or not, for the categories referred to it."""
+
+    person_id: str
+    ready: dict[str, bool]
+
+
+class TaskView(BaseModel):
+    id: str
+    referral_id: str
+    case_code: str
+    person_id: str
+    person_code: str | None
+    service_category: str
+    needed: list[list[str]]
+    status: str
+    raised_at: datetime
+    closed_at: datetime | None
+    closed_because: str | None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskView]
+    total: int
+    next_offset: int | None
+
+
+class OverviewView(BaseModel):
+    """Counts under 5 are shown as "<5", medians of under 5 documents likewise."""
+
+    municipality: str
+    persons: int | str
+    not_ready_by_category: dict[str, int | str]
+    blocked_referrals_by_category: dict[str, int | str]
+    median_days_requested_to_issued: dict[str, float | str | None]
+
+
+class CatalogueView(BaseModel):
+    document_types: list[str]
+    service_categories: list[str]
+    rules_version: str
+    rules: dict[str, list[list[str]]]

@@ -1,0 +1,1 @@
+"""The documents domain: plain Python, no framework, no database, no broker."""

@@ -1,0 +1,1 @@
+"""Commands and event handlers of the documents service: one transaction each."""

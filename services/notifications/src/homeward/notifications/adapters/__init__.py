@@ -1,0 +1,1 @@
+"""Tables, the DNS check of webhook targets and the SMTP mailer."""

@@ -1,0 +1,1 @@
+"""The notifications domain: recipients, routing rules, content, webhook signing. No I/O."""

@@ -1,0 +1,1 @@
+"""Event handlers (routing into channels) and the inbox, subscription and email commands."""

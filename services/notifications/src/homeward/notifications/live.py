@@ -1,0 +1,56 @@
+"""Wake-ups after commits that wrote notifications: for live streams and delivery workers.
+
+A listener on the database's own session class sees every commit of a session flagged by
+`dispatch`; it bumps a counter that waiters watch. Waiters also poll, since another replica
+may have written the notification (its commit wakes nobody here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from homeward.common.db import Database
+from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
+
+
+class NotificationSignal:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._changed = asyncio.Condition()
+        self._version = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        event.listen(self.database.session_class, "after_commit", self._after_commit)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            event.remove(self.database.session_class, "after_commit", self._after_commit)
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    async def wait(self, *, seen: int, timeout_s: float) -> int:
+        """Until something new was committed after version `seen`, or `timeout_s` passed."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._version != seen), timeout_s
+                )
+            return self._version
+
+    def _after_commit(self, session: Session) -> None:
+        if not session.info.pop(WROTE_NOTIFICATIONS, False) or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.notify()))
+
+    async def notify(self) -> None:
+        async with self._changed:
+            self._version += 1
+            self._changed.notify_all()

@@ -1,0 +1,1 @@
+"""Background work started and stopped with the app: webhook deliveries and email."""

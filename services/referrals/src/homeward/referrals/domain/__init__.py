@@ -1,0 +1,1 @@
+"""The referrals domain: plain Python, no framework, no database, no Kafka."""

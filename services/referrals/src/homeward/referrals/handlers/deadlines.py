@@ -1,0 +1,122 @@
+"""The periodic overdue check: one escalation event per referral, deadline and level.
+
+Safe with several replicas without a leader: each escalation is one transaction inserting a
+row under a unique (referral, deadline, level) key together with its history line and outbox
+event. A second checker racing on the same referral fails on that key and rolls its event
+back, so each escalation is published exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from homeward.common.contracts.referrals import ReferralOverdue
+from homeward.common.db import Database, utcnow
+from homeward.referrals.adapters.tables import EscalationRow, ReferralRow
+from homeward.referrals.domain.deadlines import Overdue, overdue_levels
+from homeward.referrals.domain.lifecycle import ReferralState
+from homeward.referrals.handlers.publishing import SYSTEM_ACTOR, facts, publish, record_history
+from homeward.referrals.settings import ReferralsSettings
+
+logger = logging.getLogger("homeward.referrals.deadlines")
+
+WATCHED = [
+    s.value
+    for s in (
+        ReferralState.REQUESTED, ReferralState.ACCEPTED,
+        ReferralState.IN_PROGRESS, ReferralState.ON_HOLD,
+    )
+]  # fmt: skip
+
+
+async def check_overdue(
+    database: Database, *, settings: ReferralsSettings, now: datetime | None = None
+) -> int:
+    """Escalate what is overdue at `now`; returns how many escalations this checker made."""
+    now = now or utcnow()
+    async with database.session() as session:
+        referrals = (
+            await session.exec(select(ReferralRow).where(col(ReferralRow.state).in_(WATCHED)))
+        ).all()
+        done = {
+            (row.referral_id, row.deadline, row.level)
+            for row in (await session.exec(select(EscalationRow))).all()
+        }
+    escalated = 0
+    for referral in referrals:
+        for overdue in overdue_levels(
+            state=ReferralState(referral.state),
+            sent_at=referral.sent_at,
+            accepted_at=referral.accepted_at,
+            acceptance_deadline=settings.acceptance_deadline(referral.service_category),
+            completion_target=settings.completion_target(referral.service_category),
+            supervisor_factor=settings.supervisor_escalation_factor,
+            now=now,
+        ):
+            key = (referral.id, overdue.kind.value, overdue.level.value)
+            if key in done:
+                continue
+            if await _escalate(database, referral_id=referral.id, overdue=overdue, now=now):
+                escalated += 1
+    return escalated
+
+
+async def _escalate(
+    database: Database, *, referral_id: str, overdue: Overdue, now: datetime
+) -> bool:
+    async with database.session() as session:
+        referral = await session.get(ReferralRow, referral_id)
+        if referral is None or referral.state not in WATCHED:
+            return False
+        session.add(EscalationRow(referral_id=referral.id, deadline=overdue.kind.value,
+                                  level=overdue.level.value, escalated_at=now))  # fmt: skip
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()  # another replica escalated it first
+            return False
+        record_history(session, referral, at=now, actor=SYSTEM_ACTOR,
+                       action=f"overdue-{overdue.kind.value}",
+                       from_state=referral.state, reason_code=overdue.level.value)  # fmt: skip
+        publish(session, referral, ReferralOverdue(
+            **facts(referral), deadline=overdue.kind.value, level=overdue.level.value,
+            due_at=overdue.due_at, detected_at=now,
+        ))  # fmt: skip
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            return False
+    return True
+
+
+class OverdueChecker:
+    """Runs `check_overdue` every `overdue_check_interval_s` next to the API."""
+
+    def __init__(self, database: Database, settings: ReferralsSettings) -> None:
+        self.database = database
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="referrals-overdue-check")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await check_overdue(self.database, settings=self.settings)
+            except Exception:  # the next round retries; the API keeps serving meanwhile
+                logger.exception("overdue check failed")
+            await asyncio.sleep(self.settings.overdue_check_interval_s)

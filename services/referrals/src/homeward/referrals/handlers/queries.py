@@ -1,0 +1,140 @@
+"""Reading referrals: lists and details for each side, and the partner's case summary.
+
+A partner's case summary holds only the data categories that both the referral discloses and
+a consent in force covers for the partner's agency type today: consent is checked at read
+time, so a revocation takes effect on the next read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from homeward.common.audit import record_audit
+from homeward.common.auth import Principal, Role
+from homeward.common.db import utcnow
+from homeward.common.vocabulary import DataCategory
+from homeward.referrals.adapters.tables import KnownPerson, ReferralHistoryRow, ReferralRow
+from homeward.referrals.domain.gates import consented_categories
+from homeward.referrals.domain.lifecycle import ReferralState
+from homeward.referrals.handlers.access import (
+    agency_of,
+    is_municipal_staff,
+    municipality_of,
+    referral_in_scope,
+)
+from homeward.referrals.handlers.gates import consents_of
+
+# Need domains (intake's assessment vocabulary) shown per data category.
+NEED_DOMAINS_BY_CATEGORY = {
+    DataCategory.HEALTH.value: ["physical-health", "mental-health-and-trauma"],
+    DataCategory.EDUCATION.value: ["education"],
+    DataCategory.LEGAL.value: ["legal-documentation"],
+    DataCategory.FAMILY.value: ["family-support", "community-acceptance"],
+    DataCategory.RELIGIOUS.value: ["religious-guidance"],
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferralListing:
+    items: list[ReferralRow]
+    total: int
+
+
+async def list_referrals(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    state: str | None,
+    case_id: str | None,
+    limit: int,
+    offset: int,
+) -> ReferralListing:
+    query = select(ReferralRow)
+    if is_municipal_staff(principal):
+        query = query.where(ReferralRow.municipality == municipality_of(principal))
+    else:
+        query = query.where(
+            ReferralRow.agency_id == agency_of(principal),
+            ReferralRow.state != ReferralState.DRAFT.value,
+        )
+    if state is not None:
+        query = query.where(ReferralRow.state == state)
+    if case_id is not None:
+        query = query.where(ReferralRow.case_id == case_id)
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    page = query.order_by(col(ReferralRow.created_at).desc(), col(ReferralRow.id))
+    items = list((await session.exec(page.limit(limit).offset(offset))).all())
+    return ReferralListing(items=items, total=total)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferralDetails:
+    referral: ReferralRow
+    history: list[ReferralHistoryRow]
+    case_summary: dict[str, Any] | None
+    shared_categories: list[str]
+
+
+async def read_referral(
+    session: AsyncSession, *, principal: Principal, referral_id: str
+) -> ReferralDetails:
+    referral = await referral_in_scope(session, referral_id=referral_id, principal=principal)
+    history = list(
+        (
+            await session.exec(
+                select(ReferralHistoryRow)
+                .where(ReferralHistoryRow.referral_id == referral.id)
+                .order_by(col(ReferralHistoryRow.id))
+            )
+        ).all()
+    )
+    if not principal.has_any(Role.PARTNER) or is_municipal_staff(principal):
+        return ReferralDetails(referral=referral, history=history, case_summary=None,
+                               shared_categories=referral.disclose)  # fmt: skip
+    shared = await shared_categories(session, referral=referral)
+    summary = await partner_case_summary(session, referral=referral, shared=shared)
+    record_audit(session, principal=principal, action="referral.disclosed",
+                 case_code=referral.case_code, subject_code=referral.person_code,
+                 fields=sorted(shared), purpose="referral")  # fmt: skip
+    await session.commit()
+    return ReferralDetails(referral=referral, history=history, case_summary=summary,
+                           shared_categories=sorted(shared))  # fmt: skip
+
+
+async def shared_categories(session: AsyncSession, *, referral: ReferralRow) -> set[str]:
+    consents = await consents_of(session, person_id=referral.person_id)
+    covered = consented_categories(consents, agency_type=referral.agency_type,
+                                   today=utcnow().date())  # fmt: skip
+    return set(referral.disclose) & covered
+
+
+async def partner_case_summary(
+    session: AsyncSession, *, referral: ReferralRow, shared: set[str]
+) -> dict[str, Any]:
+    """Codes only: the case and person codes, then what each shared category allows."""
+    summary: dict[str, Any] = {
+        "case_code": referral.case_code,
+        "person_code": referral.person_code,
+        "service_category": referral.service_category,
+        "categories": sorted(shared),
+    }
+    person = await session.get(KnownPerson, referral.person_id)
+    if person is None:
+        return summary
+    if DataCategory.IDENTITY.value in shared:
+        summary["identity"] = {"age_group": person.age_group, "birth_year": person.birth_year,
+                               "sex": person.sex}  # fmt: skip
+    if DataCategory.FAMILY.value in shared:
+        summary["family"] = {"household_role": person.household_role}
+    for category, domains in NEED_DOMAINS_BY_CATEGORY.items():
+        if category in shared:
+            levels = {d: person.need_levels[d] for d in domains if d in person.need_levels}
+            summary.setdefault(category, {})["need_levels"] = levels
+    if DataCategory.LEGAL.value in shared:
+        summary[DataCategory.LEGAL.value]["missing_documents"] = referral.missing_documents
+    return summary

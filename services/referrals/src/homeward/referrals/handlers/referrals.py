@@ -1,0 +1,178 @@
+"""Referral commands: create, send, requester and agency transitions, consent override.
+
+One transaction per command: state, history, audit and outbox events commit together.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from homeward.common.audit import record_audit
+from homeward.common.auth import Principal
+from homeward.common.contracts.referrals import ReferralConsentOverridden, ReferralCreated
+from homeward.common.db import utcnow
+from homeward.common.errors import Conflict
+from homeward.referrals.adapters.tables import AgencyRow, KnownPerson, ReferralRow
+from homeward.referrals.commands import CreateReferral, OverrideConsent
+from homeward.referrals.domain.directory import check_agency_can_receive
+from homeward.referrals.domain.errors import RuleViolation
+from homeward.referrals.domain.gates import FOUNDATIONAL_CATEGORIES, sequencing_warning
+from homeward.referrals.domain.lifecycle import (
+    Action,
+    Outcome,
+    ReasonCode,
+    ReferralState,
+    transition,
+)
+from homeward.referrals.handlers.access import case_in_scope, referral_in_scope
+from homeward.referrals.handlers.directory import agency_facts
+from homeward.referrals.handlers.gates import (
+    evaluate_gates,
+    release_if_clear,
+    stage_blocked_events,
+)
+from homeward.referrals.handlers.publishing import (
+    apply_transition,
+    facts,
+    publish,
+    record_history,
+)
+from homeward.referrals.settings import ReferralsSettings
+
+
+async def _started_categories(session: AsyncSession, *, person_id: str) -> set[str]:
+    query = select(ReferralRow.service_category).where(
+        ReferralRow.person_id == person_id,
+        col(ReferralRow.started_at).is_not(None),
+        col(ReferralRow.service_category).in_(FOUNDATIONAL_CATEGORIES),
+    )
+    return set((await session.exec(query)).all())
+
+
+async def create_referral(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    command: CreateReferral,
+    settings: ReferralsSettings,
+) -> ReferralRow:
+    case = await case_in_scope(session, case_id=command.case_id, principal=principal)
+    person = await session.get(KnownPerson, command.person_id)
+    if person is None or person.case_id != case.case_id:
+        raise RuleViolation("person_id is not a person of this case")
+    if case.closed:
+        raise RuleViolation("the case is closed; reopen it in intake before referring")
+    category = command.service_category.value
+    agency = await session.get(AgencyRow, command.agency_id)
+    check_agency_can_receive(
+        agency_facts(agency), municipality=case.municipality, service_category=category
+    )
+    assert agency is not None  # checked above
+    warning = sequencing_warning(
+        service_category=category,
+        started_categories=await _started_categories(session, person_id=person.person_id),
+    )
+    if warning and settings.religious_guidance_sequencing_blocks:
+        raise RuleViolation(
+            "religious guidance comes after basic-needs or mental-health support has started "
+            "for this person (sequencing rule)"
+        )
+    now = utcnow()
+    referral = ReferralRow(
+        case_id=case.case_id, case_code=case.case_code, person_id=person.person_id,
+        person_code=person.person_code, municipality=case.municipality, agency_id=agency.id,
+        agency_type=agency.agency_type, service_category=category,
+        priority=command.priority.value, reason=command.reason,
+        disclose=sorted({c.value for c in command.disclose}), state=ReferralState.DRAFT.value,
+        warnings=[warning] if warning else [], created_at=now, created_by=principal.actor,
+        send_requested=command.send,
+    )  # fmt: skip
+    await evaluate_gates(session, referral, now=now)
+    session.add(referral)
+    await session.flush()
+    record_history(session, referral, at=now, actor=principal.actor, action="create",
+                   from_state=None)  # fmt: skip
+    publish(session, referral, ReferralCreated(
+        **facts(referral), disclosed_categories=referral.disclose,
+        blocked_on=referral.blocked_on, warnings=referral.warnings, created_at=now,
+    ))  # fmt: skip
+    stage_blocked_events(referral, session, referral.blocked_on, now=now)
+    if command.send and not referral.blocked_on:
+        change = transition(state=ReferralState.DRAFT, action=Action.SEND)
+        apply_transition(session, referral, change, actor=principal.actor, note=None,
+                         settings=settings, now=now)  # fmt: skip
+    record_audit(session, principal=principal, action="referral.created",
+                 case_code=case.case_code, subject_code=person.person_code,
+                 fields=referral.disclose, purpose="referral")  # fmt: skip
+    await session.commit()
+    return referral
+
+
+async def act_on_referral(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    referral_id: str,
+    action: Action,
+    reason: ReasonCode | None = None,
+    outcome: Outcome | None = None,
+    note: str | None = None,
+    settings: ReferralsSettings,
+) -> ReferralRow:
+    """Any lifecycle action; the route has already checked the caller's side (role)."""
+    referral = await referral_in_scope(
+        session, referral_id=referral_id, principal=principal, for_update=True
+    )
+    now = utcnow()
+    state = ReferralState(referral.state)
+    if action is Action.SEND and referral.blocked_on:
+        if state is not ReferralState.DRAFT:
+            transition(state=state, action=action)  # raises the 409 with allowed states
+        # Sending is remembered; the referral goes out when the gates clear.
+        referral.send_requested = True
+        session.add(referral)
+        record_history(session, referral, at=now, actor=principal.actor,
+                       action="send-requested", from_state=referral.state, note=note)  # fmt: skip
+    else:
+        change = transition(state=state, action=action, reason=reason, outcome=outcome,
+                            blocked=bool(referral.blocked_on))  # fmt: skip
+        apply_transition(session, referral, change, actor=principal.actor, note=note,
+                         settings=settings, now=now)  # fmt: skip
+    record_audit(session, principal=principal, action=f"referral.{action.value}",
+                 case_code=referral.case_code, subject_code=referral.person_code)  # fmt: skip
+    await session.commit()
+    return referral
+
+
+async def override_consent(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    referral_id: str,
+    command: OverrideConsent,
+    settings: ReferralsSettings,
+) -> ReferralRow:
+    """A supervisor lifts the consent block on a legal basis; reason in the history, audited."""
+    referral = await referral_in_scope(
+        session, referral_id=referral_id, principal=principal, for_update=True
+    )
+    if "consent" not in referral.blocked_on:
+        raise Conflict("this referral is not blocked on consent", allowed_next_states=[])
+    now = utcnow()
+    overridden = list(referral.missing_consent)
+    referral.consent_override_basis = command.legal_basis.value
+    record_history(session, referral, at=now, actor=principal.actor, action="consent-override",
+                   from_state=referral.state, reason_code=command.legal_basis.value,
+                   note=command.reason)  # fmt: skip
+    publish(session, referral, ReferralConsentOverridden(
+        **facts(referral), legal_basis=command.legal_basis.value,
+        overridden_categories=overridden, overridden_at=now,
+    ))  # fmt: skip
+    await release_if_clear(session, referral, was_blocked=True, settings=settings, now=now,
+                           actor=principal.actor)  # fmt: skip
+    record_audit(session, principal=principal, action="referral.consent-overridden",
+                 case_code=referral.case_code, subject_code=referral.person_code,
+                 fields=overridden, purpose=command.legal_basis.value)  # fmt: skip
+    await session.commit()
+    return referral

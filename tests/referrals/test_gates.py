@@ -1,0 +1,134 @@
+"""Consent and documents gates through events; override; revocation; the partner's view."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from homeward.common.audit import AuditRecord
+from tests.referrals.conftest import ReferralsHarness
+from tests.referrals.helpers import referral_body
+
+COORDINATOR, SUPERVISOR, SCHOOL = "coordinator.riverton", "supervisor.riverton", "school.riverton"
+MISSING_BIRTH = {"school-enrolment": [["birth-certificate", "guardianship-order"]]}
+
+
+async def _create(referrals: ReferralsHarness, body: dict) -> dict:
+    response = await referrals.call(COORDINATOR, "POST", "/v1/referrals", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _read(referrals: ReferralsHarness, referral_id: str, user: str = COORDINATOR) -> dict:
+    return (await referrals.call(user, "GET", f"/v1/referrals/{referral_id}")).json()
+
+
+async def test_no_consent_blocks_until_consent_arrives(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    referral = await _create(referrals, referral_body(family))
+    assert referral["state"] == "draft" and referral["blocked_on"] == ["consent"]
+    assert referral["missing_consent"] == ["education"] and referral["send_requested"]
+    # Not yet sent, so the school does not see it at all.
+    hidden = await referrals.call(SCHOOL, "GET", f"/v1/referrals/{referral['id']}")
+    assert hidden.status_code == 404
+    await referrals.feed(family.consent(family.child, "school", ["education"]))
+    after = await _read(referrals, referral["id"])
+    assert after["state"] == "requested" and after["blocked_on"] == []
+    types = [row.type.split(".")[2] for row in await referrals.outbox()]
+    assert types == ["created", "blocked", "unblocked", "sent"]
+
+
+async def test_documents_gate_names_missing_documents(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    await referrals.feed(
+        family.consent(family.child, "school", ["education"]),
+        family.readiness(family.child, ready=[], missing=MISSING_BIRTH),
+    )
+    referral = await _create(referrals, referral_body(family))
+    assert referral["blocked_on"] == ["documents"] and referral["state"] == "draft"
+    assert referral["missing_documents"] == MISSING_BIRTH["school-enrolment"]
+    blocked = await referrals.outbox("homeward.referral.blocked.v1")
+    assert blocked[0].data["missing_documents"] == MISSING_BIRTH["school-enrolment"]
+    await referrals.feed(family.readiness(family.child, ready=["school-enrolment"], missing={}))
+    after = await _read(referrals, referral["id"])
+    assert after["blocked_on"] == [] and after["state"] == "requested"
+
+
+async def test_supervisor_override_is_audited(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    referral = await _create(referrals, referral_body(family))
+    path = f"/v1/referrals/{referral['id']}/consent-override"
+    body = {"legal_basis": "child-protection", "reason": "school attendance is compulsory"}
+    assert (await referrals.call(COORDINATOR, "POST", path, json=body)).status_code == 403
+    response = await referrals.call(SUPERVISOR, "POST", path, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "requested" and response.json()["blocked_on"] == []
+    async with referrals.database.session() as session:
+        actions = (await session.exec(select(AuditRecord.action))).all()
+    assert "referral.consent-overridden" in actions
+    overridden = await referrals.outbox("homeward.referral.consent_overridden.v1")
+    assert "compulsory" not in str(overridden[0].data)
+    # Overriding does not disclose: without consent, the school's summary stays empty.
+    seen = await _read(referrals, referral["id"], SCHOOL)
+    assert seen["case_summary"]["categories"] == [] and "education" not in seen["case_summary"]
+
+
+async def test_revoked_consent_puts_work_on_hold(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    consent = family.consent(family.child, "school", ["education"])
+    await referrals.feed(consent)
+    referral = await _create(referrals, referral_body(family))
+    await referrals.call(SCHOOL, "POST", f"/v1/referrals/{referral['id']}/accept", json={})
+    await referrals.feed(family.revoke(consent))
+    after = await _read(referrals, referral["id"])
+    assert after["state"] == "on-hold" and after["blocked_on"] == ["consent"]
+    assert after["history"][-1]["reason_code"] == "consent-revoked"
+    held = await referrals.outbox("homeward.referral.held.v1")
+    assert held[0].data["reason_code"] == "consent-revoked"
+    resume = await referrals.call(SCHOOL, "POST", f"/v1/referrals/{referral['id']}/resume",
+                                  json={})  # fmt: skip
+    assert resume.status_code == 409
+
+
+async def test_partner_summary_holds_only_consented_categories(
+    referrals: ReferralsHarness,
+) -> None:
+    family = await referrals.family()
+    await referrals.feed(
+        family.consent(family.child, "school", ["education", "identity"]),
+        family.consent(family.child, "health", ["health", "family"]),
+    )
+    body = referral_body(family, disclose=["education", "identity", "health", "family"])
+    referral = await _create(referrals, body)
+    assert referral["blocked_on"] == ["consent"]  # health and family are not consented
+    await referrals.call(SUPERVISOR, "POST", f"/v1/referrals/{referral['id']}/consent-override",
+                         json={"legal_basis": "public-task", "reason": "statutory enrolment"})  # fmt: skip
+    seen = await _read(referrals, referral["id"], SCHOOL)
+    summary = seen["case_summary"]
+    assert summary["categories"] == ["education", "identity"]
+    assert summary["education"]["need_levels"] == {"education": "high"}
+    assert "health" not in summary and "family" not in summary
+    assert "mental-health-and-trauma" not in str(seen)
+    assert seen["missing_consent"] == [] and seen["disclose"] == ["education", "identity"]
+    listed = (await referrals.call(SCHOOL, "GET", "/v1/referrals")).json()
+    assert "health" not in str(listed["items"])
+
+
+async def test_religious_guidance_gets_sequencing_warning(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    body = referral_body(family, agency_id="riverton-faith-council",
+                         service_category="religious-guidance", disclose=[])  # fmt: skip
+    referral = await _create(referrals, body)
+    assert referral["warnings"] == ["religious-guidance-before-basic-needs-or-mental-health"]
+    assert referral["state"] == "requested"
+
+
+async def test_transfer_moves_open_referrals(referrals: ReferralsHarness) -> None:
+    family = await referrals.family()
+    await referrals.feed(family.consent(family.child, "school", ["education"]))
+    referral = await _create(referrals, referral_body(family))
+    await referrals.feed(family.transferred("lakeside"))
+    assert (await referrals.call(COORDINATOR, "GET", f"/v1/referrals/{referral['id']}")
+            ).status_code == 404  # fmt: skip
+    moved = await _read(referrals, referral["id"], "coordinator.lakeside")
+    assert moved["municipality"] == "lakeside" and moved["history"][-1]["action"] == "reassigned"
+    assert await referrals.outbox("homeward.referral.reassigned.v1")
