@@ -44,6 +44,7 @@ SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "300"))
 TOPIC = "homeward.bench.measurements"
 RAW_TOPIC = "homeward.bench.raw"
 KEYS = [f"case-{i}" for i in range(64)]
+FETCH_WAIT_MS = 100  # the same for the baseline and for KafkaBroker (its default)
 
 
 @event_contract("homeward.bench.measured.v1", topic=TOPIC)
@@ -146,6 +147,7 @@ async def _run(bootstrap: str, database_url: str) -> None:
         auto_offset_reset="earliest",
         session_timeout_ms=2000,
         heartbeat_interval_ms=300,
+        fetch_max_wait_ms=FETCH_WAIT_MS,
     )
     await raw_consumer.start()
     while len(raw_arrivals) < EVENTS:
@@ -187,9 +189,7 @@ async def _run(bootstrap: str, database_url: str) -> None:
 
     print("Latency")
     raw_latencies = await _raw_latency(bootstrap, raw_producer)
-    e2e_latencies = await _pipeline_latency(
-        database, relay, runner("bench-latency"), handled_at
-    )
+    e2e_latencies = await _pipeline_latency(database, relay, runner("bench-latency"), handled_at)
     _report("raw produce -> consume (baseline)", raw_latencies)
     _report("commit -> relay -> Kafka -> handler", e2e_latencies)
     print(
@@ -211,6 +211,7 @@ async def _raw_latency(bootstrap: str, producer: AIOKafkaProducer) -> list[float
         auto_offset_reset="latest",
         session_timeout_ms=2000,
         heartbeat_interval_ms=300,
+        fetch_max_wait_ms=FETCH_WAIT_MS,
     )
     await consumer.start()
     arrived: dict[bytes, float] = {}

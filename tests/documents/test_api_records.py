@@ -77,7 +77,7 @@ async def test_the_same_person_announced_twice_changes_nothing(
 async def test_issuing_makes_the_person_ready_and_readiness_is_emitted_only_on_change(
     documents: DocumentsHarness,
 ) -> None:
-    person, records = await announce(documents)
+    _person, records = await announce(documents)
     record_id = records["birth-certificate"]["id"]
     await eventually(lambda: _count(documents, READINESS, 1))
 
@@ -96,8 +96,8 @@ async def test_issuing_makes_the_person_ready_and_readiness_is_emitted_only_on_c
     assert "school-enrolment" in latest["ready_categories"]
 
     # A detail that does not change readiness emits no readiness event.
-    response = await documents.call(OFFICER, "PATCH", f"/v1/records/{record_id}",
-                                    json={"issuing_authority": "Riverton registry office"})  # fmt: skip
+    detail = {"issuing_authority": "Riverton registry office"}
+    response = await documents.call(OFFICER, "PATCH", f"/v1/records/{record_id}", json=detail)
     assert response.status_code == 200
     await eventually(lambda: _count(documents, "homeward.document_record.status_changed.v1", 1))
     assert len(published(documents.broker, READINESS)) == 2
@@ -119,7 +119,7 @@ async def test_reference_numbers_are_sealed_at_rest_and_never_on_the_bus(
 
 
 async def test_protected_fields_by_role(documents: DocumentsHarness) -> None:
-    person, records = await announce(documents)
+    _person, records = await announce(documents)
     record_id = records["birth-certificate"]["id"]
     await documents.call(OFFICER, "PATCH", f"/v1/records/{record_id}",
                          json={"blocker_description": "registry asks for the mother's ID first",

@@ -69,7 +69,7 @@ async def test_an_unblocked_referral_closes_its_task(documents: DocumentsHarness
 async def test_partners_see_ready_or_not_for_their_referred_categories_only(
     documents: DocumentsHarness,
 ) -> None:
-    person, records = await announce(documents)
+    person, _records = await announce(documents)
     path = f"/v1/persons/{person.person_id}/readiness"
     assert (await documents.call("school.riverton", "GET", path)).status_code == 404
     await documents.publish(referral_blocked(person))
@@ -79,8 +79,8 @@ async def test_partners_see_ready_or_not_for_their_referred_categories_only(
     assert response.json() == {"person_id": str(person.person_id),
                                "ready": {"school-enrolment": False}}  # fmt: skip
     assert (await documents.call("police.riverton", "GET", path)).status_code == 404
-    assert (await documents.call("school.riverton", "GET",
-                                 f"/v1/persons/{person.person_id}/records")).status_code == 403  # fmt: skip
+    records_path = f"/v1/persons/{person.person_id}/records"
+    assert (await documents.call("school.riverton", "GET", records_path)).status_code == 403
     full = await documents.call("coordinator.riverton", "GET", path)
     assert full.json()["missing"]["school-enrolment"] == [["birth-certificate",
                                                             "guardianship-order"]]  # fmt: skip
@@ -126,7 +126,7 @@ async def test_erasure_makes_reference_numbers_unreadable(documents: DocumentsHa
 async def test_expiry_check_warns_then_expires_once_and_readiness_follows(
     documents: DocumentsHarness,
 ) -> None:
-    person, records = await announce(documents)
+    _person, records = await announce(documents)
     record_id = records["birth-certificate"]["id"]
     await documents.call(OFFICER, "POST", f"/v1/records/{record_id}/status",
                          json=issued_body(expiry_on=days_from_today(10).isoformat()))  # fmt: skip
@@ -139,8 +139,10 @@ async def test_expiry_check_warns_then_expires_once_and_readiness_follows(
     # Two replicas racing over the same due record: only one expires it.
     import asyncio
 
-    results = await asyncio.gather(run_expiry_check(documents.database, today=later, **check),
-                                   run_expiry_check(documents.database, today=later, **check))  # fmt: skip
+    results = await asyncio.gather(
+        run_expiry_check(documents.database, today=later, **check),
+        run_expiry_check(documents.database, today=later, **check),
+    )
     assert sum(report.expired for report in results) == 1
     body = (await documents.call(OFFICER, "GET", f"/v1/records/{record_id}")).json()
     assert body["status"] == "expired"

@@ -100,7 +100,14 @@ async def test_school_referral_unblocks_when_the_birth_certificate_is_issued(
             return len(await open_task()) == 1
 
         await wait_for(raised, timeout_s=30)
-        records = (await http.get(f"/v1/persons/{child.person_id}/records", headers=auth)).json()
+        records_path = f"/v1/persons/{child.person_id}/records"
+
+        async def person_known() -> bool:
+            # Intake and referrals are different topics: the block may arrive first.
+            return (await http.get(records_path, headers=auth)).status_code == 200
+
+        await wait_for(person_known, timeout_s=30)
+        records = (await http.get(records_path, headers=auth)).json()
         certificate = next(r for r in records["records"]
                            if r["document_type"] == "birth-certificate")  # fmt: skip
         response = await http.post(f"/v1/records/{certificate['id']}/status",

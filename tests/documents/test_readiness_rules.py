@@ -27,7 +27,9 @@ RULES = parse_rule_file(
         "categories": {
             "bank-account": {"any_of": ["national-id", "passport"]},
             "employment": {"all_of": ["national-id", "residence-registration"]},
-            "housing": {"all_of": [{"any_of": ["national-id", "passport"]}, "residence-registration"]},
+            "housing": {
+                "all_of": [{"any_of": ["national-id", "passport"]}, "residence-registration"]
+            },
         },
     },
     document_types=TYPES,
@@ -136,8 +138,10 @@ def test_bad_rule_files_are_refused(content: dict, complaint: str) -> None:
 
 def test_extra_document_types_from_settings_may_be_used_in_rules(tmp_path) -> None:
     rule_file = tmp_path / "rules.json"
-    rule_file.write_text('{"version": "local-2", "categories": '
-                         '{"travel": {"any_of": ["passport", "refugee-travel-document"]}}}')  # fmt: skip
+    rule_file.write_text(
+        '{"version": "local-2", "categories": '
+        '{"travel": {"any_of": ["passport", "refugee-travel-document"]}}}'
+    )
     settings = DocumentsSettings(
         extra_document_types=("refugee-travel-document",), readiness_rules_path=str(rule_file)
     )

@@ -47,7 +47,10 @@ async def scoped(notifications: NotificationsHarness) -> dict[str, int]:
     await publish(notifications.broker, *TASK)
 
     async def all_in() -> bool:
-        return len(await notifications.inbox("documents.riverton")) == 1
+        for who in ("police.riverton", "coordinator.riverton", "documents.riverton"):
+            if len(await notifications.inbox(who)) != 1:
+                return False
+        return True
 
     await wait_for(all_in)
     ids = {}

@@ -28,8 +28,13 @@ async def test_gates_open_when_events_arrive_on_kafka(
     )  # fmt: skip
     broker = KafkaBroker.from_settings(settings)
     database = Database(database_url)
-    app = create_app(settings, broker=broker, database=database,
-                     token_validator=identity_provider.validator(), run_overdue_checker=False)  # fmt: skip
+    app = create_app(
+        settings,
+        broker=broker,
+        database=database,
+        token_validator=identity_provider.validator(),
+        run_overdue_checker=False,
+    )
     family = Family()
     async with LifespanManager(app, startup_timeout=60):
         producer = broker.producer("referrals-tests")

@@ -48,8 +48,10 @@ def test_consent_covers_per_agency_type_and_in_force() -> None:
 
 
 def test_documents_gate() -> None:
-    readiness = Readiness(ready_categories=frozenset({"health-care"}),
-                          missing={"school-enrolment": [["birth-certificate", "guardianship-order"]]})  # fmt: skip
+    readiness = Readiness(
+        ready_categories=frozenset({"health-care"}),
+        missing={"school-enrolment": [["birth-certificate", "guardianship-order"]]},
+    )
     assert missing_documents(readiness=None, service_category="school-enrolment") == []
     assert missing_documents(readiness=readiness, service_category="health-care") == []
     assert missing_documents(readiness=readiness, service_category="school-enrolment") == [
@@ -70,16 +72,25 @@ def test_overdue_levels() -> None:
     sent = datetime(2025, 6, 1, tzinfo=UTC)
     common = {"accepted_at": None, "acceptance_deadline": timedelta(hours=24),
               "completion_target": timedelta(days=10), "supervisor_factor": 2.0}  # fmt: skip
-    assert overdue_levels(state=ReferralState.REQUESTED, sent_at=sent,
-                          now=sent + timedelta(hours=23), **common) == []  # type: ignore[arg-type]  # fmt: skip
-    levels = overdue_levels(state=ReferralState.REQUESTED, sent_at=sent,
-                            now=sent + timedelta(hours=49), **common)  # type: ignore[arg-type]  # fmt: skip
+    assert (
+        overdue_levels(
+            state=ReferralState.REQUESTED, sent_at=sent, now=sent + timedelta(hours=23), **common
+        )
+        == []
+    )  # type: ignore[arg-type]
+    levels = overdue_levels(
+        state=ReferralState.REQUESTED, sent_at=sent, now=sent + timedelta(hours=49), **common
+    )  # type: ignore[arg-type]
     assert [(o.kind, o.level) for o in levels] == [
         (DeadlineKind.ACCEPTANCE, EscalationLevel.COORDINATOR),
         (DeadlineKind.ACCEPTANCE, EscalationLevel.SUPERVISOR),
     ]
-    assert overdue_levels(state=ReferralState.COMPLETED, sent_at=sent,
-                          now=sent + timedelta(days=99), **common) == []  # type: ignore[arg-type]  # fmt: skip
+    assert (
+        overdue_levels(
+            state=ReferralState.COMPLETED, sent_at=sent, now=sent + timedelta(days=99), **common
+        )
+        == []
+    )  # type: ignore[arg-type]
 
 
 def test_small_numbers_are_suppressed() -> None:

@@ -100,8 +100,12 @@ async def test_partner_summary_holds_only_consented_categories(
     body = referral_body(family, disclose=["education", "identity", "health", "family"])
     referral = await _create(referrals, body)
     assert referral["blocked_on"] == ["consent"]  # health and family are not consented
-    await referrals.call(SUPERVISOR, "POST", f"/v1/referrals/{referral['id']}/consent-override",
-                         json={"legal_basis": "public-task", "reason": "statutory enrolment"})  # fmt: skip
+    await referrals.call(
+        SUPERVISOR,
+        "POST",
+        f"/v1/referrals/{referral['id']}/consent-override",
+        json={"legal_basis": "public-task", "reason": "statutory enrolment"},
+    )
     seen = await _read(referrals, referral["id"], SCHOOL)
     summary = seen["case_summary"]
     assert summary["categories"] == ["education", "identity"]

@@ -74,8 +74,9 @@ def test_outcome_required_for_completion_only() -> None:
         transition(state=S.ACCEPTED, action=A.START, outcome=Outcome.ACHIEVED)
 
 
-@pytest.mark.parametrize(("state", "action"), [(S.REQUESTED, A.ACCEPT),
-                                               (S.ACCEPTED, A.START), (S.ON_HOLD, A.RESUME)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("state", "action"), [(S.REQUESTED, A.ACCEPT), (S.ACCEPTED, A.START), (S.ON_HOLD, A.RESUME)]
+)
 def test_blocked_referral_cannot_move_work_forward(state: ReferralState, action: Action) -> None:
     with pytest.raises(TransitionNotAllowed) as refused:
         transition(state=state, action=action, blocked=True)

@@ -154,9 +154,15 @@ async def test_a_consumer_killed_mid_batch_and_restarted_has_no_duplicate_effect
     group_id = f"killed-{uuid.uuid4().hex[:6]}"
     stuck = asyncio.Event()
     block = True
+    tries_of_six = 0
 
     async def handler(session, event, cloud_event) -> None:
+        nonlocal tries_of_six
         if block and event.sequence == 6:
+            tries_of_six += 1
+            if tries_of_six == 1:
+                # The batch transaction rolls back; one by one, 0-5 then commit each.
+                raise RuntimeError("a passing fault")
             stuck.set()
             await asyncio.Event().wait()  # hangs until the task is cancelled
         await record_effect(session, event, cloud_event)

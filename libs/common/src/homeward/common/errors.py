@@ -123,7 +123,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(500, "Internal server error", "an unexpected error", request)
+        # Answered outside the request-context middleware, so the id header is set here.
+        request_id = getattr(request.state, "request_id", None)
+        headers = {"x-request-id": request_id} if request_id else None
+        return problem_response(
+            500, "Internal server error", "an unexpected error", request, headers
+        )
 
 
 class BodySizeLimit:

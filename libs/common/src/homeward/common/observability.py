@@ -40,6 +40,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # Ids passed in `extra` win; otherwise those of the request or event in hand.
         if request_id := current_request_id.get():
             line["request_id"] = request_id
         if trace := current_trace.get():
@@ -116,6 +117,8 @@ class RequestContext:
                         "route": route,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 2),
+                        "request_id": request_id,
+                        "trace_id": trace.trace_id,
                     },
                 )
             current_trace.reset(trace_token)

@@ -59,6 +59,7 @@ class CommonSettings(BaseSettings):
     kafka_idempotence: bool = False
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
+    kafka_fetch_max_wait_ms: int = 100
     kafka_default_partitions: int = 3
     relay_poll_interval_s: float = 1.0
     relay_batch_size: int = 200

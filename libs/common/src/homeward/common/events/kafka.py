@@ -41,6 +41,7 @@ class KafkaBroker:
         rebalance_timeout_ms: int | None = None,
         replication_factor: int = 1,
         request_timeout_ms: int = 30_000,
+        fetch_max_wait_ms: int = 100,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.idempotence = idempotence
@@ -49,6 +50,9 @@ class KafkaBroker:
         self.rebalance_timeout_ms = rebalance_timeout_ms
         self.replication_factor = replication_factor
         self.request_timeout_ms = request_timeout_ms
+        # Tansu answers a fetch only when its wait expires, even if records arrive sooner
+        # (Kafka answers at once), so this wait is the floor of end-to-end latency there.
+        self.fetch_max_wait_ms = fetch_max_wait_ms
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> KafkaBroker:
@@ -57,6 +61,7 @@ class KafkaBroker:
             idempotence=settings.kafka_idempotence,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
 
     def producer(self, client_id: str) -> KafkaProducer:
@@ -82,6 +87,7 @@ class KafkaBroker:
             "session_timeout_ms": self.session_timeout_ms,
             "heartbeat_interval_ms": self.heartbeat_interval_ms,
             "request_timeout_ms": self.request_timeout_ms,
+            "fetch_max_wait_ms": self.fetch_max_wait_ms,
         }
         if self.rebalance_timeout_ms is not None:
             options["rebalance_timeout_ms"] = self.rebalance_timeout_ms
