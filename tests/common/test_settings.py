@@ -28,7 +28,8 @@ def test_production_refuses_the_development_key_encryption_key() -> None:
 
 def test_production_starts_with_real_secrets_and_turns_development_conveniences_off() -> None:
     settings = CommonSettings(
-        environment=Environment.PRODUCTION, key_encryption_key="c2VjcmV0LWtleS1mcm9tLWEtdmF1bHQtMzJieXRlcw=="
+        environment=Environment.PRODUCTION,
+        key_encryption_key="c2VjcmV0LWtleS1mcm9tLWEtdmF1bHQtMzJieXRlcw==",
     )
     assert not settings.should_migrate_on_start
     assert not settings.show_docs

@@ -62,10 +62,18 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runni
     data_dir: Path = tmp_path_factory.mktemp("stack")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "homeward.common.devstack",
-        "--base-port", str(base_port), "--kafka-port", str(kafka_port),
-        "--data-dir", str(data_dir),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+        sys.executable,
+        "-m",
+        "homeward.common.devstack",
+        "--base-port",
+        str(base_port),
+        "--kafka-port",
+        str(kafka_port),
+        "--data-dir",
+        str(data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
     )
     output: list[str] = []
 
@@ -103,8 +111,12 @@ async def test_authenticated_call_to_each_service_answers_200_and_anonymous_401(
     async with httpx.AsyncClient(timeout=5) as client:
         token_response = await client.post(
             stack.token_url,
-            data={"grant_type": "password", "client_id": "homeward-demo",
-                  "username": "coordinator.riverton", "password": "demo"},
+            data={
+                "grant_type": "password",
+                "client_id": "homeward-demo",
+                "username": "coordinator.riverton",
+                "password": "demo",
+            },
         )
         assert token_response.status_code == 200, token_response.text
         token = token_response.json()["access_token"]

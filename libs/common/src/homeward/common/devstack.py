@@ -70,8 +70,11 @@ class EmbeddedStack:
         idp_args = ["--host", self.host, "--port", str(self.base_port)]
         idp_args += ["--realm", str(self.realm), "--public-url", self.idp_url]
         await self._spawn("identity-provider", "homeward.common.idp", idp_args, self.idp_url, {})
-        await self._wait_ready(self.children[-1], "/realms/homeward/.well-known/openid-configuration",
-                               deadline=time.monotonic() + ready_timeout_s)
+        await self._wait_ready(
+            self.children[-1],
+            "/realms/homeward/.well-known/openid-configuration",
+            deadline=time.monotonic() + ready_timeout_s,
+        )
         deadline = time.monotonic() + ready_timeout_s
         for name in SERVICES:
             url = self.service_url(name)
@@ -97,8 +100,12 @@ class EmbeddedStack:
         log_path = self.data_dir / "logs" / f"{name}.log"
         log_file = log_path.open("ab")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", module, *args,
-            stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, **env},
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
@@ -114,7 +121,7 @@ class EmbeddedStack:
                     if (await client.get(child.url + path)).status_code == 200:
                         return
                 await asyncio.sleep(0.2)
-        tail = child.log_path.read_text(errors="replace")[-3000:]
+        tail = (await asyncio.to_thread(child.log_path.read_text, errors="replace"))[-3000:]
         raise RuntimeError(f"{child.name} did not become ready at {child.url}{path}:\n{tail}")
 
     async def stop(self) -> None:
@@ -158,7 +165,7 @@ async def run(args: argparse.Namespace) -> None:
         host=args.host,
         base_port=args.base_port,
         kafka_port=args.kafka_port,
-        data_dir=Path(args.data_dir).resolve(),
+        data_dir=args.data_dir,
         realm=Path(args.realm),
     )
     stop = asyncio.Event()
@@ -183,8 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kafka-port", type=int, default=9092)
     parser.add_argument("--data-dir", default=str(REPO_ROOT / "var"))
     parser.add_argument("--realm", default=str(DEFAULT_REALM))
+    args = parser.parse_args(argv)
+    args.data_dir = Path(args.data_dir).resolve()
     try:
-        asyncio.run(run(parser.parse_args(argv)))
+        asyncio.run(run(args))
     except RuntimeError as exc:
         print(f"The stack did not start: {exc}", file=sys.stderr)
         sys.exit(1)

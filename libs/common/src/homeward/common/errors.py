@@ -115,7 +115,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}.get(exc.status_code, "Error")
+        title = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}.get(
+            exc.status_code, "Error"
+        )
         return problem_response(
             exc.status_code, title, str(exc.detail), request, getattr(exc, "headers", None)
         )

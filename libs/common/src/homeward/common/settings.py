@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only values. Known to everyone who reads this file, hence refused in production.
 DEV_KEY_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYnk="  # 32 bytes, base64
-DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
 
 
 class Environment(StrEnum):
@@ -53,7 +52,9 @@ class CommonSettings(BaseSettings):
     # Events.
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
-        validation_alias=AliasChoices("HOMEWARD_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+        validation_alias=AliasChoices(
+            "HOMEWARD_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"
+        ),
     )
     # Tansu rejects idempotent producers; Apache Kafka wants them. Hence a setting.
     kafka_idempotence: bool = False
