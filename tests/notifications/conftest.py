@@ -105,7 +105,9 @@ async def notifications(
     app = create_app(
         settings, broker=broker, database=database, token_validator=identity_provider.validator()
     )
-    async with LifespanManager(app, startup_timeout=60):
+    # Stopping waits for the consumer's message in hand; on a loaded machine that can exceed
+    # the default 5 s.
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as http:
             yield NotificationsHarness(
