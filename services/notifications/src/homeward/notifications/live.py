@@ -20,7 +20,11 @@ from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
 class NotificationSignal:
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._changed = asyncio.Condition()
+        # One event per version: notifying sets it and puts a fresh one in its place, so
+        # everyone waiting wakes and later waiters wait for the next change. (A Condition
+        # here broke on cancellation: wait_for() cancelling Condition.wait can leave its
+        # lock released twice.)
+        self._changed = asyncio.Event()
         self._version = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -38,19 +42,17 @@ class NotificationSignal:
 
     async def wait(self, *, seen: int, timeout_s: float) -> int:
         """Until something new was committed after version `seen`, or `timeout_s` passed."""
-        async with self._changed:
+        if self._version == seen:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self._version != seen), timeout_s
-                )
-            return self._version
+                await asyncio.wait_for(self._changed.wait(), timeout_s)
+        return self._version
 
     def _after_commit(self, session: Session) -> None:
         if not session.info.pop(WROTE_NOTIFICATIONS, False) or self._loop is None:
             return
-        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.notify()))
+        self._loop.call_soon_threadsafe(self.notify)
 
-    async def notify(self) -> None:
-        async with self._changed:
-            self._version += 1
-            self._changed.notify_all()
+    def notify(self) -> None:
+        self._version += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
