@@ -10,7 +10,12 @@ from typing import Any
 
 from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import PersonAdded
-from homeward.common.contracts.referrals import ReferralBlocked, ReferralUnblocked
+from homeward.common.contracts.referrals import (
+    ReferralBlocked,
+    ReferralCreated,
+    ReferralFacts,
+    ReferralUnblocked,
+)
 from homeward.common.events import CloudEvent, EventContract, InMemoryBroker
 from homeward.common.testing.kafka import wait_for
 
@@ -79,6 +84,38 @@ def referral_unblocked(blocked: ReferralBlocked) -> ReferralUnblocked:
         service_category=blocked.service_category,
         unblocked_at=now(),
     )
+
+
+def referral_created(
+    person: PersonAdded,
+    *,
+    category: str = "school-enrolment",
+    agency_id: str = SCHOOL_AGENCY,
+    agency_type: str = "school",
+) -> ReferralCreated:
+    return ReferralCreated(
+        referral_id=uuid.uuid4(),
+        case_id=person.case_id,
+        case_code=person.case_code,
+        municipality=person.municipality,
+        person_id=person.person_id,
+        person_code=person.person_code,
+        agency_id=agency_id,
+        agency_type=agency_type,
+        service_category=category,
+        priority="routine",
+        state="draft",
+        disclosed_categories=["identity"],
+        created_at=now(),
+    )
+
+
+def referral_moved(
+    referral: ReferralFacts, contract: type[ReferralFacts], *, state: str, **fields: Any
+) -> ReferralFacts:
+    """The same referral's next lifecycle event, e.g. `referral_moved(r, ReferralSent, ...)`."""
+    facts = {name: getattr(referral, name) for name in ReferralFacts.model_fields}
+    return contract(**{**facts, "state": state, **fields})
 
 
 def cloud_event(event: EventContract, *, key: str) -> CloudEvent:

@@ -92,7 +92,7 @@ class DocumentationTaskClosed(EventContract):
     municipality: str
     person_id: UUID
     service_category: str
-    closed_because: Literal["documents-issued", "referral-unblocked"]
+    closed_because: Literal["documents-issued", "referral-unblocked", "case-closed"]
     closed_at: datetime
 
 

@@ -97,7 +97,11 @@ class TaskRow(SQLModel, table=True):
 
 
 class AgencyReferralRow(SQLModel, table=True):
-    """Which agency has a referral for which person: all a partner's readiness view needs."""
+    """Which agency has a referral for which person: all a partner's readiness view needs.
+
+    One row per referral, upserted from every lifecycle event; the agency sees the person's
+    readiness while any of its referrals for them is `open`. An ended referral stays ended.
+    """
 
     __tablename__ = "documents_agency_referrals"
 
@@ -106,3 +110,5 @@ class AgencyReferralRow(SQLModel, table=True):
     person_id: str = Field(index=True, max_length=36)
     agency_id: str = Field(max_length=100, index=True)
     service_category: str = Field(max_length=64)
+    state: str = Field(default="blocked", max_length=32)
+    open: bool = Field(default=True)

@@ -13,3 +13,4 @@ class TaskStatus(StrEnum):
 class TaskClosedBecause(StrEnum):
     DOCUMENTS_ISSUED = "documents-issued"
     REFERRAL_UNBLOCKED = "referral-unblocked"
+    CASE_CLOSED = "case-closed"

@@ -6,7 +6,7 @@ not exist. Role checks (403) are declared on the routes.
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal, Role
@@ -69,5 +69,6 @@ async def agency_categories_for(
         select(AgencyReferralRow.service_category)
         .where(AgencyReferralRow.person_id == person_id)
         .where(AgencyReferralRow.agency_id == principal.agency_id)
+        .where(col(AgencyReferralRow.open).is_(True))
     )
     return set(rows.all())

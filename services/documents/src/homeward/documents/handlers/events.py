@@ -15,8 +15,31 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.contracts.documents import DocumentationTaskRaised
-from homeward.common.contracts.intake import CaseIdentitiesErased, CaseTransferred, PersonAdded
-from homeward.common.contracts.referrals import ReferralBlocked, ReferralUnblocked
+from homeward.common.contracts.intake import (
+    CaseClosed,
+    CaseIdentitiesErased,
+    CaseTransferred,
+    PersonAdded,
+)
+from homeward.common.contracts.referrals import (
+    ReferralAccepted,
+    ReferralBlocked,
+    ReferralCancelled,
+    ReferralCompleted,
+    ReferralConsentOverridden,
+    ReferralCreated,
+    ReferralEnteredInError,
+    ReferralFacts,
+    ReferralFailed,
+    ReferralHeld,
+    ReferralOverdue,
+    ReferralReassigned,
+    ReferralRejected,
+    ReferralResumed,
+    ReferralSent,
+    ReferralStarted,
+    ReferralUnblocked,
+)
 from homeward.common.crypto import IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.events import CloudEvent, EventContract, Handler
@@ -36,6 +59,25 @@ from homeward.documents.handlers.readiness import close_task, document_states, r
 from homeward.documents.handlers.records import new_record
 
 SYSTEM_ACTOR = "homeward-documents#intake-event"
+
+# The referral lifecycle, as far as a partner's readiness view cares: does the event leave
+# the referral open (its agency may see the person's readiness) or end it?
+REFERRAL_LIFECYCLE: Mapping[type[ReferralFacts], bool] = {
+    ReferralCreated: True,
+    ReferralSent: True,
+    ReferralAccepted: True,
+    ReferralStarted: True,
+    ReferralHeld: True,
+    ReferralResumed: True,
+    ReferralOverdue: True,
+    ReferralConsentOverridden: True,
+    ReferralReassigned: True,
+    ReferralRejected: False,
+    ReferralCompleted: False,
+    ReferralFailed: False,
+    ReferralCancelled: False,
+    ReferralEnteredInError: False,
+}
 
 
 def event_handlers(*, catalogue: Catalogue, vault: IdentityVault) -> Mapping[str, Handler]:
@@ -61,12 +103,24 @@ def event_handlers(*, catalogue: Catalogue, vault: IdentityVault) -> Mapping[str
         assert isinstance(event, ReferralUnblocked)
         await on_referral_unblocked(session, event=event)
 
+    async def case_closed(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
+        assert isinstance(event, CaseClosed)
+        await on_case_closed(session, event=event)
+
+    async def referral_moved(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
+        assert isinstance(event, ReferralFacts)
+        await _remember_agency_referral(
+            session, event, state=event.state, open=REFERRAL_LIFECYCLE[type(event)]
+        )
+
     return {
         PersonAdded.event_type: person_added,
         CaseTransferred.event_type: case_transferred,
+        CaseClosed.event_type: case_closed,
         CaseIdentitiesErased.event_type: erased,
         ReferralBlocked.event_type: blocked,
         ReferralUnblocked.event_type: unblocked,
+        **{contract.event_type: referral_moved for contract in REFERRAL_LIFECYCLE},
     }
 
 
@@ -105,10 +159,21 @@ async def on_case_transferred(session: AsyncSession, *, event: CaseTransferred) 
         )
 
 
+async def on_case_closed(session: AsyncSession, *, event: CaseClosed) -> None:
+    """A closed case needs no more documents for its referrals: its open tasks close."""
+    open_tasks = await session.exec(
+        select(TaskRow)
+        .where(TaskRow.case_id == str(event.case_id))
+        .where(TaskRow.status == TaskStatus.OPEN.value)
+    )
+    for task in open_tasks.all():
+        close_task(session, task=task, because=TaskClosedBecause.CASE_CLOSED.value)
+
+
 async def on_referral_blocked(
     session: AsyncSession, *, event: ReferralBlocked, catalogue: Catalogue
 ) -> None:
-    await _remember_agency_referral(session, event)
+    await _remember_agency_referral(session, event, state="blocked", open=True)
     if event.blocked_on != "documents":
         return
     referral_id = str(event.referral_id)
@@ -164,7 +229,7 @@ async def on_referral_blocked(
 
 
 async def on_referral_unblocked(session: AsyncSession, *, event: ReferralUnblocked) -> None:
-    await _remember_agency_referral(session, event)
+    await _remember_agency_referral(session, event, state="unblocked", open=True)
     open_tasks = await session.exec(
         select(TaskRow)
         .where(TaskRow.referral_id == str(event.referral_id))
@@ -175,19 +240,25 @@ async def on_referral_unblocked(session: AsyncSession, *, event: ReferralUnblock
 
 
 async def _remember_agency_referral(
-    session: AsyncSession, event: ReferralBlocked | ReferralUnblocked
+    session: AsyncSession,
+    event: ReferralBlocked | ReferralUnblocked | ReferralFacts,
+    *,
+    state: str,
+    open: bool,
 ) -> None:
+    """Upsert the referral's row. An ended referral stays ended: its lifecycle has no way
+    back, so a replayed earlier event (a dead letter, say) must not reopen the agency's view."""
     referral_id = str(event.referral_id)
-    if await session.get(AgencyReferralRow, referral_id) is None:
-        session.add(
-            AgencyReferralRow(
-                referral_id=referral_id,
-                case_id=str(event.case_id),
-                person_id=str(event.person_id),
-                agency_id=event.agency_id,
-                service_category=event.service_category,
-            )
-        )
+    row = await session.get(AgencyReferralRow, referral_id)
+    if row is None:
+        row = AgencyReferralRow(referral_id=referral_id, case_id=str(event.case_id),
+                                person_id=str(event.person_id), agency_id=event.agency_id,
+                                service_category=event.service_category)  # fmt: skip
+    elif not row.open:
+        return
+    row.agency_id, row.service_category = event.agency_id, event.service_category
+    row.state, row.open = state, open
+    session.add(row)
 
 
 def _today() -> date:
