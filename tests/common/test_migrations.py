@@ -7,6 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from homeward.common.db import Database
+from homeward.common.events import LANES, event_tables
 from homeward.common.migrations import alembic_config, upgrade
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
@@ -38,3 +39,24 @@ async def test_running_migrations_twice_is_harmless(database_url: str) -> None:
     finally:
         await database.dispose()
     assert [row[0] for row in versions] == [head]
+
+
+async def test_migrated_event_tables_match_the_models_and_have_every_lane(
+    database_url: str,
+) -> None:
+    """The migration's written-out DDL and the SQLModel classes must not drift apart."""
+    await upgrade(database_url, "homeward.intake.migrations")
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda sync: {
+                    table.name: {c["name"] for c in inspect(sync).get_columns(table.name)}
+                    for table in event_tables()
+                }
+            )
+            lanes = (await conn.execute(text("SELECT count(*) FROM event_outbox_lane"))).scalar()
+    finally:
+        await database.dispose()
+    assert columns == {table.name: set(table.columns.keys()) for table in event_tables()}
+    assert lanes == LANES

@@ -12,6 +12,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from homeward.common.crypto import DataKeyMissing
+from homeward.common.domain_errors import RuleViolation, StateConflict
 from homeward.common.events import InMemoryBroker
 from homeward.common.observability import JsonFormatter
 from homeward.common.service import create_service_app, default_parts
@@ -32,6 +34,21 @@ def _probe_router() -> APIRouter:
     async def echo(body: Echo) -> Echo:
         """Echo the body back."""
         return body
+
+    @router.post("/rule", name="break_a_rule", response_model=Echo)
+    async def break_a_rule() -> Echo:
+        """Refuse the way domain code refuses input."""
+        raise RuleViolation("a child needs a guardian from the same case")
+
+    @router.post("/state", name="conflict", response_model=Echo)
+    async def conflict() -> Echo:
+        """Refuse the way domain code refuses a transition."""
+        raise StateConflict("the referral is completed", allowed_next_states=["entered-in-error"])
+
+    @router.get("/erased", name="erased", response_model=Echo)
+    async def erased() -> Echo:
+        """Read what erasure destroyed."""
+        raise DataKeyMissing("no data key for owner 7")
 
     @router.get("/boom", name="boom", response_model=Echo)
     async def boom() -> Echo:
@@ -188,3 +205,19 @@ async def test_me_needs_a_token_and_shows_the_principal(
     assert me.json()["roles"] == ["partner"]
     assert me.json()["agency_type"] == "school"
     assert me.json()["agency_id"] == "riverton-primary-school"
+
+
+async def test_domain_errors_are_answered_by_the_shared_handlers(client: httpx.AsyncClient) -> None:
+    rule = await client.post("/v1/probe/rule")
+    assert (rule.status_code, rule.json()["detail"]) == (
+        422,
+        "a child needs a guardian from the same case",
+    )
+    conflict = await client.post("/v1/probe/state")
+    assert conflict.status_code == 409
+    assert conflict.json()["allowed_next_states"] == ["entered-in-error"]
+    erased = await client.get("/v1/probe/erased")
+    assert erased.status_code == 410
+    assert "owner 7" not in erased.text  # internal ids stay in the logs
+    for response in (rule, conflict, erased):
+        assert response.headers["content-type"] == "application/problem+json"

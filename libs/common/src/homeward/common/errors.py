@@ -17,6 +17,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from homeward.common.crypto import DataKeyMissing
+from homeward.common.domain_errors import RuleViolation, StateConflict
+
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("homeward.errors")
 
@@ -100,6 +103,22 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status, exc.title, exc.detail, request, exc.headers, **exc.extensions
         )
+
+    @app.exception_handler(RuleViolation)
+    async def _rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
+        return problem_response(422, "Unprocessable content", str(exc), request)
+
+    @app.exception_handler(StateConflict)
+    async def _state_conflict(request: Request, exc: StateConflict) -> JSONResponse:
+        allowed = {"allowed_next_states": exc.allowed_next_states}
+        return problem_response(
+            409, "Conflict", str(exc), request, **(allowed if exc.allowed_next_states else {})
+        )
+
+    @app.exception_handler(DataKeyMissing)
+    async def _erased(request: Request, exc: DataKeyMissing) -> JSONResponse:
+        # Crypto-shredded: the protected data of this case can never be read again.
+        return problem_response(410, "Gone", "this case's protected data were erased", request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -22,7 +23,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.auth import CurrentPrincipal, TokenValidator, install_auth
 from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit, install_problem_handlers
-from homeward.common.events import Broker, EventConsumer, Handler, OutboxRelay
+from homeward.common.events import (
+    Broker,
+    EventConsumer,
+    Handler,
+    KafkaBroker,
+    OutboxRelay,
+    dead_letter_topic,
+)
+from homeward.common.events.retention import EventTablePruner
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.common.settings import CommonSettings
@@ -68,7 +77,7 @@ class ServiceParts:
 
     @property
     def dead_letter_topic(self) -> str:
-        return f"homeward.{self.service}.deadletter"
+        return dead_letter_topic(self.service)
 
 
 def create_service_app(
@@ -132,7 +141,14 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             )
             for spec in parts.consumers
         ]
+        pruner = EventTablePruner(
+            parts.database,
+            outbox_retention=timedelta(hours=settings.outbox_retention_hours),
+            inbox_retention=timedelta(hours=settings.inbox_retention_hours),
+            interval_s=settings.event_pruning_interval_s,
+        )
         await relay.start()
+        await pruner.start()
         for consumer in consumers:
             await consumer.start()
         for task in parts.background:
@@ -146,6 +162,7 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
                 await task.stop()
             for consumer in consumers:
                 await consumer.stop()
+            await pruner.stop()
             await relay.stop()
             await producer.stop()
             await parts.database.dispose()
@@ -243,9 +260,8 @@ def default_parts(
     database: Database | None = None,
     token_validator: TokenValidator | None = None,
 ) -> ServiceParts:
-    """The real adapters from settings, unless a test hands in its own."""
-    from homeward.common.events import KafkaBroker
-
+    """The real adapters from settings, unless a test hands in its own. Background work
+    needs the parts, so a service sets `parts.background` afterwards."""
     return ServiceParts(
         settings=settings,
         database=database or Database(settings.database_url, echo=settings.database_echo),

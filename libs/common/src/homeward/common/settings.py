@@ -64,6 +64,11 @@ class CommonSettings(BaseSettings):
     kafka_default_partitions: int = 3
     relay_poll_interval_s: float = 1.0
     relay_batch_size: int = 200
+    # Retention of the event tables. The inbox must outlive the topics' retention, or a
+    # consumer that rewinds could apply an event twice.
+    outbox_retention_hours: float = 24 * 7
+    inbox_retention_hours: float = 24 * 30
+    event_pruning_interval_s: float = 3600
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 10.0

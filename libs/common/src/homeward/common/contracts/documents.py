@@ -16,8 +16,28 @@ from homeward.common.events.contracts import EventContract, event_contract
 DOCUMENTS_RECORDS_TOPIC = "homeward.documents.records"
 
 
+class PersonEvent(EventContract):
+    """Whose documents an event is about: the fields every documents event carries."""
+
+    case_id: UUID
+    case_code: str
+    municipality: str
+    person_id: UUID
+
+
+class RecordEvent(PersonEvent):
+    record_id: UUID
+    document_type: str
+
+
+class TaskEvent(PersonEvent):
+    task_id: UUID
+    referral_id: UUID
+    service_category: str
+
+
 @event_contract("homeward.readiness.changed.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class ReadinessChanged(EventContract):
+class ReadinessChanged(PersonEvent):
     """A person's service readiness after a change of their documents.
 
     `missing` says, per service category that is not ready, which requirements are unmet:
@@ -25,10 +45,6 @@ class ReadinessChanged(EventContract):
     (`[["national-id", "passport"]]` = a national ID or a passport is still needed).
     """
 
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
     ready_categories: list[str]
     missing: dict[str, list[list[str]]] = Field(
         examples=[{"school-enrolment": [["birth-certificate", "guardianship-order"]]}]
@@ -38,29 +54,17 @@ class ReadinessChanged(EventContract):
 
 
 @event_contract("homeward.document_record.created.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentRecordCreated(EventContract):
+class DocumentRecordCreated(RecordEvent):
     """A person now has a record for a document type (most start as `missing`)."""
 
-    record_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    document_type: str
     status: str
     created_at: datetime
 
 
 @event_contract("homeward.document_record.status_changed.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentStatusChanged(EventContract):
+class DocumentStatusChanged(RecordEvent):
     """A record moved between statuses; dates only, never the reason text."""
 
-    record_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    document_type: str
     from_status: str
     to_status: str
     issued_on: date | None = None
@@ -69,55 +73,29 @@ class DocumentStatusChanged(EventContract):
 
 
 @event_contract("homeward.documentation_task.raised.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentationTaskRaised(EventContract):
+class DocumentationTaskRaised(TaskEvent):
     """Documents officers of `municipality` should obtain `needed` for the person."""
 
-    task_id: UUID
-    referral_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    service_category: str
     needed: list[list[str]] = Field(description="unmet requirements, each a list of alternatives")
     raised_at: datetime
 
 
 @event_contract("homeward.documentation_task.closed.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentationTaskClosed(EventContract):
-    task_id: UUID
-    referral_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    service_category: str
+class DocumentationTaskClosed(TaskEvent):
     closed_because: Literal["documents-issued", "referral-unblocked", "case-closed"]
     closed_at: datetime
 
 
 @event_contract("homeward.document_record.expiry_warned.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentExpiring(EventContract):
+class DocumentExpiring(RecordEvent):
     """An issued document expires within the warning period; renew it in time."""
 
-    record_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    document_type: str
     expiry_on: date
     warned_at: datetime
 
 
 @event_contract("homeward.document_record.expired.v1", topic=DOCUMENTS_RECORDS_TOPIC)
-class DocumentExpired(EventContract):
-    record_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    document_type: str
+class DocumentExpired(RecordEvent):
     expiry_on: date
     expired_at: datetime
 
@@ -130,5 +108,8 @@ __all__ = [
     "DocumentStatusChanged",
     "DocumentationTaskClosed",
     "DocumentationTaskRaised",
+    "PersonEvent",
     "ReadinessChanged",
+    "RecordEvent",
+    "TaskEvent",
 ]

@@ -87,35 +87,30 @@ class ConsentRevoked(EventContract):
     revoked_at: datetime
 
 
-@event_contract("homeward.transfer.requested.v1", topic=INTAKE_CASES_TOPIC)
-class TransferRequested(EventContract):
+class TransferFacts(EventContract):
+    """Which case moves from where to where: the fields every transfer event carries."""
+
     transfer_id: UUID
     case_id: UUID
     case_code: str
     from_municipality: str
     to_municipality: str
+
+
+@event_contract("homeward.transfer.requested.v1", topic=INTAKE_CASES_TOPIC)
+class TransferRequested(TransferFacts):
     requested_at: datetime
 
 
 @event_contract("homeward.transfer.declined.v1", topic=INTAKE_CASES_TOPIC)
-class TransferDeclined(EventContract):
-    transfer_id: UUID
-    case_id: UUID
-    case_code: str
-    from_municipality: str
-    to_municipality: str
+class TransferDeclined(TransferFacts):
     declined_at: datetime
 
 
 @event_contract("homeward.case.transferred.v1", topic=INTAKE_CASES_TOPIC)
-class CaseTransferred(EventContract):
+class CaseTransferred(TransferFacts):
     """The case now belongs to `to_municipality`; the sending side drops what it kept."""
 
-    transfer_id: UUID
-    case_id: UUID
-    case_code: str
-    from_municipality: str
-    to_municipality: str
     transferred_at: datetime
 
 

@@ -17,9 +17,11 @@ from homeward.common.events.contracts import EventContract, event_contract
 REFERRALS_TOPIC = "homeward.referrals.referrals"
 
 
-@event_contract("homeward.referral.blocked.v1", topic=REFERRALS_TOPIC)
-class ReferralBlocked(EventContract):
-    """The referral waits for consent or for documents; documents raises a task on the latter."""
+class ReferralRoute(EventContract):
+    """Who is referred where, for what: the fields every referral event carries.
+
+    Not registered itself; the events below add what happened, with its date and codes.
+    """
 
     referral_id: UUID
     case_id: UUID
@@ -29,6 +31,12 @@ class ReferralBlocked(EventContract):
     agency_id: str
     agency_type: str
     service_category: str
+
+
+@event_contract("homeward.referral.blocked.v1", topic=REFERRALS_TOPIC)
+class ReferralBlocked(ReferralRoute):
+    """The referral waits for consent or for documents; documents raises a task on the latter."""
+
     blocked_on: Literal["consent", "documents"]
     missing_documents: list[list[str]] = Field(
         default_factory=list, description="unmet requirements, each a list of alternatives"
@@ -38,33 +46,14 @@ class ReferralBlocked(EventContract):
 
 
 @event_contract("homeward.referral.unblocked.v1", topic=REFERRALS_TOPIC)
-class ReferralUnblocked(EventContract):
-    referral_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
-    agency_id: str
-    agency_type: str
-    service_category: str
+class ReferralUnblocked(ReferralRoute):
     unblocked_at: datetime
 
 
-class ReferralFacts(EventContract):
-    """What every referral lifecycle event says: who is referred where, for what, and the state.
+class ReferralFacts(ReferralRoute):
+    """A lifecycle event's route plus the person's code, the priority and the state reached."""
 
-    Not registered itself; each event below adds the date of what happened and any codes.
-    """
-
-    referral_id: UUID
-    case_id: UUID
-    case_code: str
-    municipality: str
-    person_id: UUID
     person_code: str
-    agency_id: str
-    agency_type: str
-    service_category: str
     priority: str
     state: str
 

@@ -36,6 +36,7 @@ from homeward.common.events.kafka import KafkaBroker
 from homeward.common.events.memory import InMemoryBroker
 from homeward.common.events.outbox import LANES, OutboxLane, OutboxRecord, add_event, lane_for
 from homeward.common.events.relay import OutboxRelay
+from homeward.common.events.retention import EventTablePruner, prune_event_tables
 from homeward.common.events.retry import RetryPolicy, backoff_delay
 from homeward.common.events.schema import create_event_tables, drop_event_tables, event_tables
 from homeward.common.events.tansu import TansuBroker, TansuStartError
@@ -52,6 +53,7 @@ __all__ = [
     "DeadLetter",
     "EventConsumer",
     "EventContract",
+    "EventTablePruner",
     "Handler",
     "InMemoryBroker",
     "KafkaBroker",
@@ -77,6 +79,7 @@ __all__ = [
     "event_contract",
     "event_tables",
     "lane_for",
+    "prune_event_tables",
     "read_dead_letters",
     "registry",
     "replay_dead_letter",

@@ -1,0 +1,87 @@
+"""Keeping the event tables small: published outbox rows and old inbox rows are deleted.
+
+Only what can no longer matter goes: an outbox row once it is published (plus a grace period
+for operators who look at what was sent), an inbox row once no broker can redeliver its event.
+That second period must exceed the topics' retention, or a consumer that rewinds could apply
+an event twice. Unpublished outbox rows are never touched. Deleting is idempotent, so every
+replica may run a pruner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import col, delete
+
+from homeward.common.db import Database, utcnow
+from homeward.common.events.inbox import ProcessedEvent
+from homeward.common.events.outbox import OutboxRecord
+
+logger = logging.getLogger("homeward.events.retention")
+
+
+async def prune_event_tables(
+    database: Database, *, published_before: datetime, processed_before: datetime
+) -> tuple[int, int]:
+    """Delete published outbox rows and inbox rows older than the given times."""
+    async with database.transaction() as session:
+        outbox = await session.exec(
+            delete(OutboxRecord).where(
+                col(OutboxRecord.published_at).is_not(None),
+                col(OutboxRecord.published_at) < published_before,
+            )
+        )
+        inbox = await session.exec(
+            delete(ProcessedEvent).where(col(ProcessedEvent.processed_at) < processed_before)
+        )
+    return outbox.rowcount, inbox.rowcount
+
+
+class EventTablePruner:
+    """Prunes every `interval_s`; runs next to the relay in every service."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        outbox_retention: timedelta,
+        inbox_retention: timedelta,
+        interval_s: float,
+    ) -> None:
+        self.database = database
+        self.outbox_retention = outbox_retention
+        self.inbox_retention = inbox_retention
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="event-table-pruner")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def prune_once(self) -> tuple[int, int]:
+        now = utcnow()
+        return await prune_event_tables(
+            self.database,
+            published_before=now - self.outbox_retention,
+            processed_before=now - self.inbox_retention,
+        )
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                outbox, inbox = await self.prune_once()
+                if outbox or inbox:
+                    logger.info("pruned event tables", extra={"outbox": outbox, "inbox": inbox})
+            except Exception:  # pruning is housekeeping: log it, never stop the service
+                logger.exception("pruning the event tables failed")
+            await asyncio.sleep(self.interval_s)
