@@ -3,52 +3,24 @@ events fed in through an in-memory broker."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from homeward.common.db import Database
-from homeward.common.events import InMemoryBroker
+from homeward.common.events import EventContract
+from homeward.common.testing.apps import ServiceHarness, running_service
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.documents.app import create_app
 from homeward.documents.settings import DocumentsSettings
 from tests.documents.helpers import publish
 
-TOKEN_REUSE_S = 120
-_token_cache: dict[str, tuple[float, str]] = {}
-
 
 @dataclass
-class DocumentsHarness:
-    """The running app plus what tests look at behind it: its database and its broker."""
+class DocumentsHarness(ServiceHarness):
+    """The shared harness, plus intake and referrals events fed in as if from their topics."""
 
-    http: httpx.AsyncClient
-    database: Database
-    broker: InMemoryBroker
-    idp: RunningIdentityProvider
-    app: Any
-
-    async def token(self, username: str) -> str:
-        cached = _token_cache.get(username)
-        if cached and time.monotonic() - cached[0] < TOKEN_REUSE_S:
-            return cached[1]
-        token = await self.idp.password_token(username)
-        _token_cache[username] = (time.monotonic(), token)
-        return token
-
-    async def call(
-        self, username: str, method: str, path: str, *, json: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {await self.token(username)}"}
-        headers.update(kwargs.pop("headers", {}))
-        return await self.http.request(method, path, json=json, headers=headers, **kwargs)
-
-    async def publish(self, *events: Any) -> None:
+    async def publish(self, *events: EventContract) -> None:
         await publish(self.broker, *events)
 
 
@@ -62,14 +34,5 @@ async def documents(
         relay_poll_interval_s=0.05,
         expiry_check_enabled=False,  # tests run the check themselves, on chosen days
     )
-    broker = InMemoryBroker()
-    database = Database(database_url)
-    app = create_app(
-        settings, broker=broker, database=database, token_validator=identity_provider.validator()
-    )
-    async with LifespanManager(app, startup_timeout=60):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://documents") as http:
-            yield DocumentsHarness(
-                http=http, database=database, broker=broker, idp=identity_provider, app=app
-            )
+    async with running_service(create_app, settings, idp=identity_provider) as service:
+        yield DocumentsHarness(**vars(service))

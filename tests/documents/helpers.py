@@ -14,6 +14,7 @@ from homeward.common.contracts.referrals import (
     ReferralBlocked,
     ReferralCreated,
     ReferralFacts,
+    ReferralRoute,
     ReferralUnblocked,
 )
 from homeward.common.events import CloudEvent, EventContract, InMemoryBroker
@@ -58,14 +59,7 @@ def referral_blocked(
     agency_type: str = "school",
 ) -> ReferralBlocked:
     return ReferralBlocked(
-        referral_id=uuid.uuid4(),
-        case_id=person.case_id,
-        case_code=person.case_code,
-        municipality=person.municipality,
-        person_id=person.person_id,
-        agency_id=agency_id,
-        agency_type=agency_type,
-        service_category=category,
+        **_new_route(person, category=category, agency_id=agency_id, agency_type=agency_type),
         blocked_on="documents",
         missing_documents=missing if missing is not None else [["birth-certificate"]],
         blocked_at=now(),
@@ -73,17 +67,7 @@ def referral_blocked(
 
 
 def referral_unblocked(blocked: ReferralBlocked) -> ReferralUnblocked:
-    return ReferralUnblocked(
-        referral_id=blocked.referral_id,
-        case_id=blocked.case_id,
-        case_code=blocked.case_code,
-        municipality=blocked.municipality,
-        person_id=blocked.person_id,
-        agency_id=blocked.agency_id,
-        agency_type=blocked.agency_type,
-        service_category=blocked.service_category,
-        unblocked_at=now(),
-    )
+    return ReferralUnblocked(**_fields_of(blocked, ReferralRoute), unblocked_at=now())
 
 
 def referral_created(
@@ -94,15 +78,8 @@ def referral_created(
     agency_type: str = "school",
 ) -> ReferralCreated:
     return ReferralCreated(
-        referral_id=uuid.uuid4(),
-        case_id=person.case_id,
-        case_code=person.case_code,
-        municipality=person.municipality,
-        person_id=person.person_id,
+        **_new_route(person, category=category, agency_id=agency_id, agency_type=agency_type),
         person_code=person.person_code,
-        agency_id=agency_id,
-        agency_type=agency_type,
-        service_category=category,
         priority="routine",
         state="draft",
         disclosed_categories=["identity"],
@@ -114,8 +91,28 @@ def referral_moved(
     referral: ReferralFacts, contract: type[ReferralFacts], *, state: str, **fields: Any
 ) -> ReferralFacts:
     """The same referral's next lifecycle event, e.g. `referral_moved(r, ReferralSent, ...)`."""
-    facts = {name: getattr(referral, name) for name in ReferralFacts.model_fields}
-    return contract(**{**facts, "state": state, **fields})
+    return contract(**{**_fields_of(referral, ReferralFacts), "state": state, **fields})
+
+
+def _new_route(
+    person: PersonAdded, *, category: str, agency_id: str, agency_type: str
+) -> dict[str, Any]:
+    """A new referral of `person`: the fields every referral event carries."""
+    return {
+        "referral_id": uuid.uuid4(),
+        "case_id": person.case_id,
+        "case_code": person.case_code,
+        "municipality": person.municipality,
+        "person_id": person.person_id,
+        "agency_id": agency_id,
+        "agency_type": agency_type,
+        "service_category": category,
+    }
+
+
+def _fields_of(event: EventContract, base: type[EventContract]) -> dict[str, Any]:
+    """The fields `event` has from `base`, one of the contracts' shared base classes."""
+    return {name: getattr(event, name) for name in base.model_fields}
 
 
 def cloud_event(event: EventContract, *, key: str) -> CloudEvent:

@@ -173,7 +173,7 @@ async def test_illegal_transition_is_409_with_the_allowed_states(
     response = await documents.call(OFFICER, "POST", f"/v1/records/{record_id}/status",
                                     json={"to_status": "expired"})  # fmt: skip
     assert response.status_code == 409
-    assert "requested" in response.json()["allowed"]
+    assert "requested" in response.json()["allowed_next_states"]
 
 
 async def test_back_to_missing_with_a_reason_is_kept_in_history(

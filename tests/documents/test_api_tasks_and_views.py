@@ -8,7 +8,10 @@ from datetime import timedelta
 
 from homeward.common.contracts.intake import CaseIdentitiesErased, CaseTransferred
 from homeward.common.db import utcnow
-from homeward.documents.handlers.expiry import run_expiry_check
+from homeward.common.events import InMemoryBroker
+from homeward.documents.app import create_app
+from homeward.documents.handlers.expiry import ExpiryCheck, run_expiry_check
+from homeward.documents.settings import DocumentsSettings
 from tests.documents.conftest import DocumentsHarness
 from tests.documents.helpers import (
     OFFICER,
@@ -148,6 +151,31 @@ async def test_expiry_check_warns_then_expires_once_and_readiness_follows(
     assert body["status"] == "expired"
     await eventually(lambda: _nonempty(documents, "homeward.document_record.expired.v1"))
     assert len(published(documents.broker, "homeward.document_record.expiry_warned.v1")) == 1
+
+
+async def test_the_expiry_check_runs_next_to_the_api_when_enabled(
+    documents: DocumentsHarness, database_url: str
+) -> None:
+    def background(enabled: bool) -> list[object]:
+        settings = DocumentsSettings(database_url=database_url, expiry_check_enabled=enabled)
+        app = create_app(settings, broker=InMemoryBroker(), database=documents.database,
+                         token_validator=documents.idp.validator())  # fmt: skip
+        return list(app.state.parts.background)
+
+    assert background(False) == []
+    (check,) = background(True)
+    assert isinstance(check, ExpiryCheck)
+    _person, records = await announce(documents)
+    record_id = records["birth-certificate"]["id"]
+    await documents.call(OFFICER, "POST", f"/v1/records/{record_id}/status",
+                         json=issued_body(expiry_on=days_from_today(10).isoformat()))  # fmt: skip
+    running = ExpiryCheck(documents.database, catalogue=documents.app.state.catalogue,
+                          interval_s=0.05, warning_days=30)  # fmt: skip
+    await running.start()
+    try:
+        await eventually(lambda: _nonempty(documents, "homeward.document_record.expiry_warned.v1"))
+    finally:
+        await running.stop()
 
 
 async def test_the_overview_suppresses_small_counts(documents: DocumentsHarness) -> None:

@@ -31,7 +31,7 @@ def test_the_usual_path_needs_no_reasons() -> None:
 def test_illegal_transitions_name_the_allowed_ones() -> None:
     with pytest.raises(StateConflict) as refused:
         check_transition(S.NOT_APPLICABLE, S.ISSUED, reason=None)
-    assert refused.value.allowed == ["missing"]
+    assert refused.value.allowed_next_states == ["missing"]
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 import homeward.common.contracts  # noqa: F401  (registers the event contracts we use)
 from homeward.common.audit import audit_router
@@ -17,13 +12,11 @@ from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
-from homeward.common.errors import problem_response
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
 from homeward.documents.api import readiness, records
 from homeward.documents.catalogue import Catalogue, load_catalogue
-from homeward.documents.domain.errors import RuleViolation, StateConflict
 from homeward.documents.handlers.events import event_handlers
-from homeward.documents.handlers.expiry import expiry_loop
+from homeward.documents.handlers.expiry import ExpiryCheck
 from homeward.documents.settings import DocumentsSettings
 
 MIGRATIONS = "homeward.documents.migrations"
@@ -58,6 +51,15 @@ def create_app(
         ],
         **adapters,
     )
+    if settings.expiry_check_enabled:
+        parts.background = [
+            ExpiryCheck(
+                parts.database,
+                catalogue=catalogue,
+                interval_s=settings.expiry_check_interval_s,
+                warning_days=settings.expiry_warning_days,
+            )
+        ]
     app = create_service_app(
         parts,
         routers=[records.router, readiness.router, audit_router()],
@@ -69,42 +71,4 @@ def create_app(
         ),
     )
     app.state.vault, app.state.catalogue = vault, catalogue
-    _run_expiry_check_alongside(app, settings=settings, catalogue=catalogue)
-    _install_domain_errors(app)
     return app
-
-
-def _run_expiry_check_alongside(
-    app: FastAPI, *, settings: DocumentsSettings, catalogue: Catalogue
-) -> None:
-    if not settings.expiry_check_enabled:
-        return
-    service_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with service_lifespan(app):
-            task = asyncio.create_task(expiry_loop(
-                app.state.parts.database, catalogue=catalogue,
-                interval_s=settings.expiry_check_interval_s,
-                warning_days=settings.expiry_warning_days,
-            ))  # fmt: skip
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    app.router.lifespan_context = lifespan
-
-
-def _install_domain_errors(app: FastAPI) -> None:
-    # Domain messages say what to fix and never carry submitted values.
-    @app.exception_handler(RuleViolation)
-    async def _rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
-        return problem_response(422, "Unprocessable content", str(exc), request)
-
-    @app.exception_handler(StateConflict)
-    async def _state_conflict(request: Request, exc: StateConflict) -> JSONResponse:
-        return problem_response(409, "Conflict", str(exc), request, allowed=exc.allowed)

@@ -34,8 +34,8 @@ class CreateRecord(Command):
     blocker_description: str | None = FREE_TEXT
 
 
-class UpdateRecordDetails(Command):
-    """Change details without changing the status; fields left out stay as they are."""
+class RecordDetailsChange(Command):
+    """The details of a record a caller may set; fields left out stay as they are."""
 
     issuing_authority: str | None = AUTHORITY
     reference_number: str | None = REFERENCE
@@ -45,7 +45,11 @@ class UpdateRecordDetails(Command):
     expiry_on: date | None = None
 
 
-class ChangeStatus(Command):
+class UpdateRecordDetails(RecordDetailsChange):
+    """Change details without changing the status; fields left out stay as they are."""
+
+
+class ChangeStatus(RecordDetailsChange):
     """Move a record to another status, with the details that come with it."""
 
     model_config = ConfigDict(
@@ -61,9 +65,3 @@ class ChangeStatus(Command):
 
     to_status: RecordStatus
     reason: str | None = FREE_TEXT
-    issuing_authority: str | None = AUTHORITY
-    reference_number: str | None = REFERENCE
-    blocker_description: str | None = FREE_TEXT
-    requested_on: date | None = None
-    issued_on: date | None = None
-    expiry_on: date | None = None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from homeward.common.auth import Principal
+from homeward.common.crypto import IdentityVault
 from homeward.common.service import SessionDep
 from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
 from homeward.documents.api.schemas import PersonRecordsView, RecordView
@@ -48,10 +51,7 @@ async def create_record(
         session, principal=principal, person_id=person_id, command=command,
         catalogue=catalogue, vault=vault,
     )  # fmt: skip
-    details = await handlers.read_record(
-        session, principal=principal, record_id=record.id, vault=vault
-    )
-    return record_view(details)
+    return await _record_as_seen(session, principal=principal, record_id=record.id, vault=vault)
 
 
 @router.get("/records/{record_id}", name="read_record", response_model=RecordView)
@@ -59,9 +59,7 @@ async def read_record(
     record_id: str, principal: RecordReader, session: SessionDep, vault: VaultDep
 ) -> RecordView:
     """One record with its history."""
-    return record_view(
-        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
-    )
+    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
 
 
 @router.patch("/records/{record_id}", name="update_record_details", response_model=RecordView)
@@ -76,9 +74,7 @@ async def update_record_details(
     """Change a record's details (authority, reference, blocker, dates), not its status."""
     await handlers.update_details(session, principal=principal, record_id=record_id,
                                   command=command, catalogue=catalogue, vault=vault)  # fmt: skip
-    return record_view(
-        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
-    )
+    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
 
 
 @router.post("/records/{record_id}/status", name="change_record_status", response_model=RecordView)
@@ -93,6 +89,13 @@ async def change_record_status(
     """Move a record to another status; illegal moves get 409 with the allowed ones."""
     await handlers.change_status(session, principal=principal, record_id=record_id,
                                  command=command, catalogue=catalogue, vault=vault)  # fmt: skip
+    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
+
+
+async def _record_as_seen(
+    session: AsyncSession, *, principal: Principal, record_id: str, vault: IdentityVault
+) -> RecordView:
+    """The record as the caller may see it (reading protected fields is audited)."""
     return record_view(
         await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
     )

@@ -51,7 +51,7 @@ def check_transition(current: RecordStatus, target: RecordStatus, *, reason: str
     if target not in TRANSITIONS[current]:
         raise StateConflict(
             f"a record that is {current.value} cannot become {target.value}",
-            allowed=allowed_next(current),
+            allowed_next_states=allowed_next(current),
         )
     if not (reason and reason.strip()):
         if current in REASON_REQUIRED_FROM and target is S.MISSING:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.contracts.documents import DocumentationTaskRaised
@@ -55,7 +55,12 @@ from homeward.documents.domain.readiness import unmet_requirements
 from homeward.documents.domain.records import default_document_types
 from homeward.documents.domain.tasks import TaskClosedBecause, TaskStatus
 from homeward.documents.handlers.access import normalise_municipality
-from homeward.documents.handlers.readiness import close_task, document_states, refresh_readiness
+from homeward.documents.handlers.readiness import (
+    close_task,
+    document_states,
+    open_tasks,
+    refresh_readiness,
+)
 from homeward.documents.handlers.records import new_record
 
 SYSTEM_ACTOR = "homeward-documents#intake-event"
@@ -161,12 +166,7 @@ async def on_case_transferred(session: AsyncSession, *, event: CaseTransferred) 
 
 async def on_case_closed(session: AsyncSession, *, event: CaseClosed) -> None:
     """A closed case needs no more documents for its referrals: its open tasks close."""
-    open_tasks = await session.exec(
-        select(TaskRow)
-        .where(TaskRow.case_id == str(event.case_id))
-        .where(TaskRow.status == TaskStatus.OPEN.value)
-    )
-    for task in open_tasks.all():
+    for task in await open_tasks(session, case_id=str(event.case_id)):
         close_task(session, task=task, because=TaskClosedBecause.CASE_CLOSED.value)
 
 
@@ -177,12 +177,7 @@ async def on_referral_blocked(
     if event.blocked_on != "documents":
         return
     referral_id = str(event.referral_id)
-    already_open = await session.exec(
-        select(TaskRow.id)
-        .where(TaskRow.referral_id == referral_id)
-        .where(TaskRow.status == TaskStatus.OPEN.value)
-    )
-    if already_open.first() is not None:
+    if await open_tasks(session, referral_id=referral_id):
         return
     needed = [list(alternatives) for alternatives in event.missing_documents]
     if not needed:
@@ -230,12 +225,7 @@ async def on_referral_blocked(
 
 async def on_referral_unblocked(session: AsyncSession, *, event: ReferralUnblocked) -> None:
     await _remember_agency_referral(session, event, state="unblocked", open=True)
-    open_tasks = await session.exec(
-        select(TaskRow)
-        .where(TaskRow.referral_id == str(event.referral_id))
-        .where(TaskRow.status == TaskStatus.OPEN.value)
-    )
-    for task in open_tasks.all():
+    for task in await open_tasks(session, referral_id=str(event.referral_id)):
         close_task(session, task=task, because=TaskClosedBecause.REFERRAL_UNBLOCKED.value)
 
 

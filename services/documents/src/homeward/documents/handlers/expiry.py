@@ -10,12 +10,15 @@ neither blocks the rest nor leaves half a change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.contracts.documents import DocumentExpired, DocumentExpiring
 from homeward.common.db import Database, utcnow
@@ -24,7 +27,7 @@ from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, Recor
 from homeward.documents.catalogue import Catalogue
 from homeward.documents.domain.records import RecordStatus
 from homeward.documents.handlers.readiness import refresh_readiness
-from homeward.documents.handlers.records import status_changed
+from homeward.documents.handlers.records import record_event_fields, status_changed
 
 logger = logging.getLogger("homeward.documents.expiry")
 EXPIRY_ACTOR = "homeward-documents#expiry-check"
@@ -37,21 +40,29 @@ class ExpiryReport:
     warned: int
 
 
+def _due(today: date) -> list[ColumnElement[bool]]:
+    """Issued, and past its expiry date."""
+    return [col(RecordRow.status) == ISSUED, col(RecordRow.expiry_on) < today]
+
+
+def _to_warn(today: date, horizon: date) -> list[ColumnElement[bool]]:
+    """Issued, expiring by `horizon`, and not yet warned about this expiry date."""
+    return [
+        col(RecordRow.status) == ISSUED,
+        col(RecordRow.expiry_on) >= today,
+        col(RecordRow.expiry_on) <= horizon,
+        or_(col(RecordRow.expiry_warned_for).is_(None),
+            col(RecordRow.expiry_warned_for) != col(RecordRow.expiry_on)),
+    ]  # fmt: skip
+
+
 async def run_expiry_check(
     database: Database, *, catalogue: Catalogue, today: date, warning_days: int
 ) -> ExpiryReport:
+    horizon = today + timedelta(days=warning_days)
     async with database.sessions() as session:
-        due = (await session.exec(
-            select(RecordRow.id).where(RecordRow.status == ISSUED)
-            .where(col(RecordRow.expiry_on) < today)
-        )).all()  # fmt: skip
-        horizon = today + timedelta(days=warning_days)
-        warn = (await session.exec(
-            select(RecordRow.id).where(RecordRow.status == ISSUED)
-            .where(col(RecordRow.expiry_on) >= today).where(col(RecordRow.expiry_on) <= horizon)
-            .where(or_(col(RecordRow.expiry_warned_for).is_(None),
-                       col(RecordRow.expiry_warned_for) != col(RecordRow.expiry_on)))
-        )).all()  # fmt: skip
+        due = (await session.exec(select(RecordRow.id).where(*_due(today)))).all()
+        warn = (await session.exec(select(RecordRow.id).where(*_to_warn(today, horizon)))).all()
     expired = sum([await _expire(database, record_id, catalogue=catalogue, today=today)
                    for record_id in due])  # fmt: skip
     warned = sum([await _warn(database, record_id, today=today, horizon=horizon)
@@ -59,20 +70,29 @@ async def run_expiry_check(
     return ExpiryReport(expired=expired, warned=warned)
 
 
+async def _claim(
+    session: AsyncSession, record_id: str, conditions: list[ColumnElement[bool]], **values: Any
+) -> tuple[RecordRow, PersonRow] | None:
+    """Change the record only if it still meets `conditions`; None if it no longer does
+    (another replica, or an officer, got there first)."""
+    claimed = await session.exec(
+        update(RecordRow).where(col(RecordRow.id) == record_id, *conditions).values(**values)
+    )
+    if claimed.rowcount != 1:
+        return None
+    record = await session.get(RecordRow, record_id, populate_existing=True)
+    person = await session.get(PersonRow, record.person_id)  # type: ignore[union-attr]
+    assert record is not None and person is not None
+    return record, person
+
+
 async def _expire(database: Database, record_id: str, *, catalogue: Catalogue, today: date) -> bool:
     async with database.transaction() as session:
-        claimed = await session.exec(
-            update(RecordRow)
-            .where(col(RecordRow.id) == record_id)
-            .where(col(RecordRow.status) == ISSUED)
-            .where(col(RecordRow.expiry_on) < today)
-            .values(status=RecordStatus.EXPIRED.value, updated_at=utcnow())
-        )
-        if claimed.rowcount != 1:
-            return False  # another replica, or an officer, got there first
-        record = await session.get(RecordRow, record_id, populate_existing=True)
-        person = await session.get(PersonRow, record.person_id)  # type: ignore[union-attr]
-        assert record is not None and person is not None
+        claimed = await _claim(session, record_id, _due(today),
+                               status=RecordStatus.EXPIRED.value, updated_at=utcnow())  # fmt: skip
+        if claimed is None:
+            return False
+        record, person = claimed
         now = utcnow()
         session.add(RecordChangeRow(record_id=record.id, at=now, actor=EXPIRY_ACTOR,
                                     from_status=ISSUED, to_status=record.status))  # fmt: skip
@@ -80,12 +100,8 @@ async def _expire(database: Database, record_id: str, *, catalogue: Catalogue, t
                   key=record.case_id, subject=person.case_code)  # fmt: skip
         add_event(
             session,
-            DocumentExpired(
-                record_id=record.id, case_id=record.case_id, case_code=person.case_code,
-                municipality=record.municipality, person_id=record.person_id,
-                document_type=record.document_type, expiry_on=record.expiry_on,  # type: ignore[arg-type]
-                expired_at=now,
-            ),
+            DocumentExpired(**record_event_fields(record, person=person),
+                            expiry_on=record.expiry_on, expired_at=now),
             key=record.case_id,
             subject=person.case_code,
         )  # fmt: skip
@@ -95,47 +111,53 @@ async def _expire(database: Database, record_id: str, *, catalogue: Catalogue, t
 
 async def _warn(database: Database, record_id: str, *, today: date, horizon: date) -> bool:
     async with database.transaction() as session:
-        claimed = await session.exec(
-            update(RecordRow)
-            .where(col(RecordRow.id) == record_id)
-            .where(col(RecordRow.status) == ISSUED)
-            .where(col(RecordRow.expiry_on) >= today)
-            .where(col(RecordRow.expiry_on) <= horizon)
-            .where(or_(col(RecordRow.expiry_warned_for).is_(None),
-                       col(RecordRow.expiry_warned_for) != col(RecordRow.expiry_on)))
-            .values(expiry_warned_for=RecordRow.expiry_on)
-        )  # fmt: skip
-        if claimed.rowcount != 1:
+        claimed = await _claim(session, record_id, _to_warn(today, horizon),
+                               expiry_warned_for=RecordRow.expiry_on)  # fmt: skip
+        if claimed is None:
             return False
-        record = await session.get(RecordRow, record_id, populate_existing=True)
-        person = await session.get(PersonRow, record.person_id)  # type: ignore[union-attr]
-        assert record is not None and person is not None
+        record, person = claimed
         add_event(
             session,
-            DocumentExpiring(
-                record_id=record.id, case_id=record.case_id, case_code=person.case_code,
-                municipality=record.municipality, person_id=record.person_id,
-                document_type=record.document_type, expiry_on=record.expiry_on,  # type: ignore[arg-type]
-                warned_at=utcnow(),
-            ),
+            DocumentExpiring(**record_event_fields(record, person=person),
+                             expiry_on=record.expiry_on, warned_at=utcnow()),
             key=record.case_id,
             subject=person.case_code,
         )  # fmt: skip
     return True
 
 
-async def expiry_loop(
-    database: Database, *, catalogue: Catalogue, interval_s: float, warning_days: int
-) -> None:
-    """Runs until cancelled; a failed pass is logged and retried at the next interval."""
-    while True:
-        try:
-            report = await run_expiry_check(
-                database, catalogue=catalogue, today=utcnow().date(), warning_days=warning_days
-            )
-            if report.expired or report.warned:
-                logger.info("expiry check", extra={"expired": report.expired,
-                                                   "warned": report.warned})  # fmt: skip
-        except Exception:  # the loop must outlive a database hiccup
-            logger.exception("expiry check failed")
-        await asyncio.sleep(interval_s)
+class ExpiryCheck:
+    """The check every `interval_s`, run next to the API (a `ServiceParts.background` task)."""
+
+    def __init__(
+        self, database: Database, *, catalogue: Catalogue, interval_s: float, warning_days: int
+    ) -> None:
+        self._database, self._catalogue = database, catalogue
+        self._interval_s, self._warning_days = interval_s, warning_days
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _loop(self) -> None:
+        """Runs until stopped; a failed pass is logged and retried at the next interval."""
+        while True:
+            try:
+                report = await run_expiry_check(
+                    self._database, catalogue=self._catalogue, today=utcnow().date(),
+                    warning_days=self._warning_days,
+                )  # fmt: skip
+                if report.expired or report.warned:
+                    logger.info("expiry check", extra={"expired": report.expired,
+                                                       "warned": report.warned})  # fmt: skip
+            except Exception:  # the loop must outlive a database hiccup
+                logger.exception("expiry check failed")
+            await asyncio.sleep(self._interval_s)

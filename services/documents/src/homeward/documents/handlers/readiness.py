@@ -5,6 +5,7 @@ once the documents they asked for are there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import select
@@ -100,14 +101,15 @@ async def refresh_readiness(
 async def close_met_tasks(
     session: AsyncSession, *, person: PersonRow, states: dict[str, DocumentState], today: date
 ) -> None:
-    open_tasks = await session.exec(
-        select(TaskRow)
-        .where(TaskRow.person_id == person.id)
-        .where(TaskRow.status == TaskStatus.OPEN.value)
-    )
-    for task in open_tasks.all():
+    for task in await open_tasks(session, person_id=person.id):
         if not unmet_requirements([tuple(need) for need in task.needed], states, today=today):
             close_task(session, task=task, because="documents-issued")
+
+
+async def open_tasks(session: AsyncSession, **where: str) -> Sequence[TaskRow]:
+    """Open documentation tasks with these column values (`referral_id=...`, say)."""
+    found = await session.exec(select(TaskRow).filter_by(status=TaskStatus.OPEN.value, **where))
+    return found.all()
 
 
 def close_task(session: AsyncSession, *, task: TaskRow, because: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +21,12 @@ from homeward.common.errors import Conflict
 from homeward.common.events.outbox import add_event
 from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow
 from homeward.documents.catalogue import Catalogue
-from homeward.documents.commands import ChangeStatus, CreateRecord, UpdateRecordDetails
+from homeward.documents.commands import (
+    ChangeStatus,
+    CreateRecord,
+    RecordDetailsChange,
+    UpdateRecordDetails,
+)
 from homeward.documents.domain.errors import RuleViolation
 from homeward.documents.domain.records import (
     RecordDates,
@@ -67,14 +73,7 @@ async def new_record(
     add_event(
         session,
         DocumentRecordCreated(
-            record_id=record.id,
-            case_id=person.case_id,
-            case_code=person.case_code,
-            municipality=person.municipality,
-            person_id=person.id,
-            document_type=document_type,
-            status=record.status,
-            created_at=now,
+            **record_event_fields(record, person=person), status=record.status, created_at=now
         ),
         key=person.case_id,
         subject=person.case_code,
@@ -108,11 +107,9 @@ async def create_record(
         cipher = await _cipher(session, vault=vault, case_id=person.case_id)
         record.blocker_sealed = cipher.encrypt("blocker", command.blocker_description)
     await session.flush()
-    await refresh_readiness(session, person=person, catalogue=catalogue, today=_today())
-    record_audit(session, principal=principal, action="document_record.created",
-                 case_code=person.case_code, subject_code=person.person_code,
-                 fields=_given(command))  # fmt: skip
-    await session.commit()
+    await _commit_change(session, principal=principal, person=person, catalogue=catalogue,
+                         today=_today(), action="document_record.created",
+                         fields=_given(command))  # fmt: skip
     return record
 
 
@@ -125,10 +122,7 @@ async def update_details(
     catalogue: Catalogue,
     vault: IdentityVault,
 ) -> RecordRow:
-    record = await record_in_scope(
-        session, record_id=record_id, principal=principal, for_update=True
-    )
-    person = await _person_of(session, record)
+    record, person = await _record_to_change(session, record_id=record_id, principal=principal)
     given = command.model_fields_set
     dates = _merged_dates(record, command, given)
     check_dates(RecordStatus(record.status), dates, today=_today())
@@ -137,11 +131,9 @@ async def update_details(
     record.updated_at = utcnow()
     session.add(record)
     # An expiry date moved into the past or the future changes readiness.
-    await refresh_readiness(session, person=person, catalogue=catalogue, today=_today())
-    record_audit(session, principal=principal, action="document_record.updated",
-                 case_code=person.case_code, subject_code=person.person_code,
-                 fields=sorted(given))  # fmt: skip
-    await session.commit()
+    await _commit_change(session, principal=principal, person=person, catalogue=catalogue,
+                         today=_today(), action="document_record.updated",
+                         fields=sorted(given))  # fmt: skip
     return record
 
 
@@ -154,10 +146,7 @@ async def change_status(
     catalogue: Catalogue,
     vault: IdentityVault,
 ) -> RecordRow:
-    record = await record_in_scope(
-        session, record_id=record_id, principal=principal, for_update=True
-    )
-    person = await _person_of(session, record)
+    record, person = await _record_to_change(session, record_id=record_id, principal=principal)
     current, target = RecordStatus(record.status), command.to_status
     check_transition(current, target, reason=command.reason)
     given = command.model_fields_set - {"to_status", "reason"}
@@ -186,24 +175,30 @@ async def change_status(
     ))  # fmt: skip
     add_event(session, status_changed(record, person=person, from_status=current.value),
               key=record.case_id, subject=person.case_code)  # fmt: skip
-    await refresh_readiness(session, person=person, catalogue=catalogue, today=today)
-    record_audit(session, principal=principal, action="document_record.status_changed",
-                 case_code=person.case_code, subject_code=person.person_code,
-                 fields=sorted(given | ({"reason"} if command.reason else set())))  # fmt: skip
-    await session.commit()
+    audited = sorted(given | ({"reason"} if command.reason else set()))
+    await _commit_change(session, principal=principal, person=person, catalogue=catalogue,
+                         today=today, action="document_record.status_changed",
+                         fields=audited)  # fmt: skip
     return record
+
+
+def record_event_fields(record: RecordRow, *, person: PersonRow) -> dict[str, Any]:
+    """Which record of whom an event is about: the fields of every record event."""
+    return {
+        "record_id": record.id,
+        "case_id": record.case_id,
+        "case_code": person.case_code,
+        "municipality": record.municipality,
+        "person_id": record.person_id,
+        "document_type": record.document_type,
+    }
 
 
 def status_changed(
     record: RecordRow, *, person: PersonRow, from_status: str
 ) -> DocumentStatusChanged:
     return DocumentStatusChanged(
-        record_id=record.id,
-        case_id=record.case_id,
-        case_code=person.case_code,
-        municipality=record.municipality,
-        person_id=record.person_id,
-        document_type=record.document_type,
+        **record_event_fields(record, person=person),
         from_status=from_status,
         to_status=record.status,
         issued_on=record.issued_on,
@@ -216,7 +211,7 @@ async def _apply_details(
     session: AsyncSession,
     *,
     record: RecordRow,
-    command: UpdateRecordDetails | ChangeStatus,
+    command: RecordDetailsChange,
     given: set[str],
     vault: IdentityVault,
 ) -> None:
@@ -234,9 +229,7 @@ async def _apply_details(
         record.blocker_sealed = cipher.encrypt("blocker", command.blocker_description)
 
 
-def _merged_dates(
-    record: RecordRow, command: UpdateRecordDetails | ChangeStatus, given: set[str]
-) -> RecordDates:
+def _merged_dates(record: RecordRow, command: RecordDetailsChange, given: set[str]) -> RecordDates:
     def pick(name: str) -> date | None:
         return getattr(command, name) if name in given else getattr(record, name)
 
@@ -257,6 +250,33 @@ async def _cipher(session: AsyncSession, *, vault: IdentityVault, case_id: str) 
         return await vault.cipher_for(session, case_id)
     except DataKeyMissing:
         raise RuleViolation(ERASED) from None
+
+
+async def _record_to_change(
+    session: AsyncSession, *, record_id: str, principal: Principal
+) -> tuple[RecordRow, PersonRow]:
+    """The record, locked for the change, and its person."""
+    record = await record_in_scope(
+        session, record_id=record_id, principal=principal, for_update=True
+    )
+    return record, await _person_of(session, record)
+
+
+async def _commit_change(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    person: PersonRow,
+    catalogue: Catalogue,
+    today: date,
+    action: str,
+    fields: list[str],
+) -> None:
+    """The readiness that follows from the change and its audit row, committed with it."""
+    await refresh_readiness(session, person=person, catalogue=catalogue, today=today)
+    record_audit(session, principal=principal, action=action, case_code=person.case_code,
+                 subject_code=person.person_code, fields=fields)  # fmt: skip
+    await session.commit()
 
 
 async def _person_of(session: AsyncSession, record: RecordRow) -> PersonRow:
