@@ -2,56 +2,38 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlmodel import col, select
 
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
-from homeward.common.db import Database
-from homeward.common.events import EventContract, InMemoryBroker, OutboxRecord, Producer
+from homeward.common.events import Broker, EventContract, OutboxRecord, Producer
 from homeward.common.events.inbox import ProcessedEvent
+from homeward.common.testing.apps import ServiceHarness, running_service
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.common.testing.kafka import wait_for
 from homeward.referrals.app import create_app
 from homeward.referrals.settings import ReferralsSettings
 from tests.referrals.helpers import Family, produce
 
-TOKEN_REUSE_S = 120
-_token_cache: dict[str, tuple[float, str]] = {}
-
 
 @dataclass
-class ReferralsHarness:
-    http: httpx.AsyncClient
-    database: Database
-    broker: InMemoryBroker
+class ReferralsHarness(ServiceHarness):
+    """The shared harness plus a producer for intake and documents events, and the settings
+    the app runs with (tests drive `check_overdue` with them)."""
+
     producer: Producer
-    idp: RunningIdentityProvider
     settings: ReferralsSettings
 
     async def token(self, username: str) -> str:
-        cached = _token_cache.get(username)
-        if cached and time.monotonic() - cached[0] < TOKEN_REUSE_S:
-            return cached[1]
-        if username.endswith("-system"):
-            token = await self.idp.client_token(username, f"{username}-secret")
-        else:
-            token = await self.idp.password_token(username)
-        _token_cache[username] = (time.monotonic(), token)
-        return token
-
-    async def call(
-        self, username: str, method: str, path: str, *, json: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {await self.token(username)}"}
-        headers.update(kwargs.pop("headers", {}))
-        return await self.http.request(method, path, json=json, headers=headers, **kwargs)
+        if username.endswith("-system"):  # a partner's system: client credentials, no user
+            return await self.idp.client_token(username, f"{username}-secret")
+        return await super().token(username)
 
     async def feed(self, *events: EventContract) -> None:
         """Publish intake/documents events and wait until the consumer applied them all."""
@@ -71,6 +53,20 @@ class ReferralsHarness:
         await self.feed(*family.registered())
         return family
 
+    async def consented_family(self) -> Family:
+        """A family whose child consented to share education data with schools."""
+        family = await self.family()
+        await self.feed(family.consent(family.child, "school", ["education"]))
+        return family
+
+    async def create_referral(
+        self, body: dict[str, object], *, user: str = "coordinator.riverton"
+    ) -> dict[str, Any]:
+        """POST /v1/referrals, which must succeed; the new referral as the API shows it."""
+        response = await self.call(user, "POST", "/v1/referrals", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
     async def outbox(self, event_type: str | None = None) -> list[OutboxRecord]:
         async with self.database.session() as session:
             query = select(OutboxRecord).where(OutboxRecord.topic == REFERRALS_TOPIC)
@@ -85,23 +81,30 @@ def make_settings(database_url: str, issuer: str, **overrides: Any) -> Referrals
     )
 
 
+@asynccontextmanager
+async def running_referrals(
+    settings: ReferralsSettings, *, idp: RunningIdentityProvider, broker: Broker | None = None
+) -> AsyncIterator[ReferralsHarness]:
+    """The referrals app without its overdue checker (tests call `check_overdue` at chosen
+    times), on the in-memory broker unless given another."""
+    async with running_service(
+        partial(create_app, run_overdue_checker=False),
+        settings,
+        idp=idp,
+        broker=broker,
+    ) as service:
+        producer = service.broker.producer("referrals-tests")
+        await producer.start()
+        try:
+            yield ReferralsHarness(**vars(service), producer=producer, settings=settings)
+        finally:
+            await producer.stop()
+
+
 @pytest.fixture
 async def referrals(
     database_url: str, identity_provider: RunningIdentityProvider
 ) -> AsyncIterator[ReferralsHarness]:
     settings = make_settings(database_url, identity_provider.issuer)
-    broker = InMemoryBroker()
-    database = Database(database_url)
-    app = create_app(
-        settings, broker=broker, database=database,
-        token_validator=identity_provider.validator(), run_overdue_checker=False,
-    )  # fmt: skip
-    async with LifespanManager(app, startup_timeout=60):
-        producer = broker.producer("tests")
-        await producer.start()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://referrals") as http:
-            yield ReferralsHarness(http=http, database=database, broker=broker,
-                                   producer=producer, idp=identity_provider,
-                                   settings=settings)  # fmt: skip
-        await producer.stop()
+    async with running_referrals(settings, idp=identity_provider) as harness:
+        yield harness

@@ -86,9 +86,7 @@ async def _setup(referrals: ReferralsHarness) -> tuple[dict[str, str], dict[str,
                          family.consent(family.mother, "police", ["legal"]))  # fmt: skip
 
     async def create(body: dict[str, Any]) -> str:
-        response = await referrals.call("coordinator.riverton", "POST", "/v1/referrals", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return (await referrals.create_referral(body))["id"]
 
     ids = {
         "school": await create(referral_body(family)),

@@ -13,11 +13,8 @@ COORDINATOR, SCHOOL = "coordinator.riverton", "school.riverton"
 
 
 async def test_closed_loop_from_creation_to_completion(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
-    created = await referrals.call(COORDINATOR, "POST", "/v1/referrals", json=referral_body(family))
-    assert created.status_code == 201, created.text
-    referral = created.json()
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
     assert referral["state"] == "requested" and referral["blocked_on"] == []
     path = f"/v1/referrals/{referral['id']}"
     for action, body, state in [
@@ -48,11 +45,8 @@ async def test_closed_loop_from_creation_to_completion(referrals: ReferralsHarne
 
 
 async def test_illegal_transition_is_409_with_allowed_states(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
-    referral = (
-        await referrals.call(COORDINATOR, "POST", "/v1/referrals", json=referral_body(family))
-    ).json()
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
     response = await referrals.call(SCHOOL, "POST", f"/v1/referrals/{referral['id']}/start",
                                     json={})  # fmt: skip
     assert response.status_code == 409
@@ -62,11 +56,8 @@ async def test_illegal_transition_is_409_with_allowed_states(referrals: Referral
 
 
 async def test_reasons_and_outcomes_are_required(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
-    referral = (
-        await referrals.call(COORDINATOR, "POST", "/v1/referrals", json=referral_body(family))
-    ).json()
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
     path = f"/v1/referrals/{referral['id']}"
     assert (await referrals.call(SCHOOL, "POST", f"{path}/reject", json={})).status_code == 422
     assert (await referrals.call(COORDINATOR, "POST", f"{path}/cancel", json={})).status_code == 422

@@ -12,19 +12,13 @@ COORDINATOR, SUPERVISOR, SCHOOL = "coordinator.riverton", "supervisor.riverton",
 MISSING_BIRTH = {"school-enrolment": [["birth-certificate", "guardianship-order"]]}
 
 
-async def _create(referrals: ReferralsHarness, body: dict) -> dict:
-    response = await referrals.call(COORDINATOR, "POST", "/v1/referrals", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 async def _read(referrals: ReferralsHarness, referral_id: str, user: str = COORDINATOR) -> dict:
     return (await referrals.call(user, "GET", f"/v1/referrals/{referral_id}")).json()
 
 
 async def test_no_consent_blocks_until_consent_arrives(referrals: ReferralsHarness) -> None:
     family = await referrals.family()
-    referral = await _create(referrals, referral_body(family))
+    referral = await referrals.create_referral(referral_body(family))
     assert referral["state"] == "draft" and referral["blocked_on"] == ["consent"]
     assert referral["missing_consent"] == ["education"] and referral["send_requested"]
     # Not yet sent, so the school does not see it at all.
@@ -43,7 +37,7 @@ async def test_documents_gate_names_missing_documents(referrals: ReferralsHarnes
         family.consent(family.child, "school", ["education"]),
         family.readiness(family.child, ready=[], missing=MISSING_BIRTH),
     )
-    referral = await _create(referrals, referral_body(family))
+    referral = await referrals.create_referral(referral_body(family))
     assert referral["blocked_on"] == ["documents"] and referral["state"] == "draft"
     assert referral["missing_documents"] == MISSING_BIRTH["school-enrolment"]
     blocked = await referrals.outbox("homeward.referral.blocked.v1")
@@ -55,7 +49,7 @@ async def test_documents_gate_names_missing_documents(referrals: ReferralsHarnes
 
 async def test_supervisor_override_is_audited(referrals: ReferralsHarness) -> None:
     family = await referrals.family()
-    referral = await _create(referrals, referral_body(family))
+    referral = await referrals.create_referral(referral_body(family))
     path = f"/v1/referrals/{referral['id']}/consent-override"
     body = {"legal_basis": "child-protection", "reason": "school attendance is compulsory"}
     assert (await referrals.call(COORDINATOR, "POST", path, json=body)).status_code == 403
@@ -76,7 +70,7 @@ async def test_revoked_consent_puts_work_on_hold(referrals: ReferralsHarness) ->
     family = await referrals.family()
     consent = family.consent(family.child, "school", ["education"])
     await referrals.feed(consent)
-    referral = await _create(referrals, referral_body(family))
+    referral = await referrals.create_referral(referral_body(family))
     await referrals.call(SCHOOL, "POST", f"/v1/referrals/{referral['id']}/accept", json={})
     await referrals.feed(family.revoke(consent))
     after = await _read(referrals, referral["id"])
@@ -98,7 +92,7 @@ async def test_partner_summary_holds_only_consented_categories(
         family.consent(family.child, "health", ["health", "family"]),
     )
     body = referral_body(family, disclose=["education", "identity", "health", "family"])
-    referral = await _create(referrals, body)
+    referral = await referrals.create_referral(body)
     assert referral["blocked_on"] == ["consent"]  # health and family are not consented
     await referrals.call(
         SUPERVISOR,
@@ -121,15 +115,14 @@ async def test_religious_guidance_gets_sequencing_warning(referrals: ReferralsHa
     family = await referrals.family()
     body = referral_body(family, agency_id="riverton-faith-council",
                          service_category="religious-guidance", disclose=[])  # fmt: skip
-    referral = await _create(referrals, body)
+    referral = await referrals.create_referral(body)
     assert referral["warnings"] == ["religious-guidance-before-basic-needs-or-mental-health"]
     assert referral["state"] == "requested"
 
 
 async def test_transfer_moves_open_referrals(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
-    referral = await _create(referrals, referral_body(family))
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
     await referrals.feed(family.transferred("lakeside"))
     assert (await referrals.call(COORDINATOR, "GET", f"/v1/referrals/{referral['id']}")
             ).status_code == 404  # fmt: skip

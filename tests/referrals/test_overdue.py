@@ -15,11 +15,8 @@ COORDINATOR = "coordinator.riverton"
 
 
 async def test_two_checkers_escalate_once_per_level(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
-    response = await referrals.call(COORDINATOR, "POST", "/v1/referrals",
-                                    json=referral_body(family))  # fmt: skip
-    assert response.json()["state"] == "requested"
+    family = await referrals.consented_family()
+    assert (await referrals.create_referral(referral_body(family)))["state"] == "requested"
     deadline = referrals.settings.acceptance_deadline("school-enrolment")
 
     async def both(at_offset: timedelta) -> None:
@@ -39,12 +36,10 @@ async def test_two_checkers_escalate_once_per_level(referrals: ReferralsHarness)
 
 
 async def test_indicators_suppress_small_counts(referrals: ReferralsHarness) -> None:
-    family = await referrals.family()
-    await referrals.feed(family.consent(family.child, "school", ["education"]))
+    family = await referrals.consented_family()
     for _ in range(6):
-        created = await referrals.call(COORDINATOR, "POST", "/v1/referrals",
-                                       json=referral_body(family))  # fmt: skip
-        path = f"/v1/referrals/{created.json()['id']}"
+        created = await referrals.create_referral(referral_body(family))
+        path = f"/v1/referrals/{created['id']}"
         await referrals.call("school.riverton", "POST", f"{path}/accept", json={})
     await referrals.call("school.riverton", "POST", f"{path}/complete",
                          json={"outcome": "achieved"})  # fmt: skip

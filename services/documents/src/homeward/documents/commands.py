@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from homeward.common.commands import Command
 from homeward.documents.domain.records import RecordStatus
 
 REFERENCE = Field(default=None, min_length=1, max_length=64)
 AUTHORITY = Field(default=None, min_length=1, max_length=200)
 FREE_TEXT = Field(default=None, min_length=1, max_length=1000)
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CreateRecord(Command):

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 import homeward.common.contracts  # noqa: F401  (registers the event contracts we use)
 from homeward.common.audit import audit_router
 from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
-from homeward.common.errors import problem_response
-from homeward.common.service import ConsumerSpec, ServiceParts, create_service_app, default_parts
+from homeward.common.service import BackgroundTask, ConsumerSpec, create_service_app, default_parts
 from homeward.referrals.api import directory, referrals
-from homeward.referrals.domain.errors import RuleViolation, TransitionNotAllowed
 from homeward.referrals.handlers.deadlines import OverdueChecker
-from homeward.referrals.handlers.directory import seed_demo_directory
+from homeward.referrals.handlers.directory import DemoDirectorySeeding
 from homeward.referrals.handlers.events import IntakeAndDocumentsHandlers
 from homeward.referrals.settings import ReferralsSettings
 
@@ -50,7 +45,13 @@ def create_app(
         consumers=[consumer],
         **adapters,
     )
-    app = create_service_app(
+    background: list[BackgroundTask] = []
+    if settings.should_seed_directory:
+        background.append(DemoDirectorySeeding(parts.database))
+    if run_overdue_checker:
+        background.append(OverdueChecker(parts.database, settings))
+    parts.background = background
+    return create_service_app(
         parts,
         routers=[referrals.router, directory.router, audit_router()],
         title="Homeward referrals",
@@ -60,40 +61,3 @@ def create_app(
             "escalation, and outcome indicators."
         ),
     )
-    _add_background_work(app, parts, settings, run_overdue_checker=run_overdue_checker)
-    _install_domain_errors(app)
-    return app
-
-
-def _add_background_work(
-    app: FastAPI, parts: ServiceParts, settings: ReferralsSettings, *, run_overdue_checker: bool
-) -> None:
-    # Wraps the common lifespan (migrations, relay, consumers) rather than replacing it.
-    common_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with common_lifespan(app):
-            if settings.should_seed_directory:
-                async with parts.database.session() as session:
-                    await seed_demo_directory(session)
-            checker = OverdueChecker(parts.database, settings)
-            if run_overdue_checker:
-                checker.start()
-            try:
-                yield
-            finally:
-                await checker.stop()
-
-    app.router.lifespan_context = lifespan
-
-
-def _install_domain_errors(app: FastAPI) -> None:
-    @app.exception_handler(RuleViolation)
-    async def _rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
-        return problem_response(422, "Unprocessable content", str(exc), request)
-
-    @app.exception_handler(TransitionNotAllowed)
-    async def _transition(request: Request, exc: TransitionNotAllowed) -> JSONResponse:
-        return problem_response(409, "Conflict", str(exc), request,
-                                allowed_next_states=exc.allowed_next_states)  # fmt: skip

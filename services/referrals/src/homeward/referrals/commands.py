@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import Field, HttpUrl
 
+from homeward.common.commands import Command
 from homeward.common.vocabulary import AgencyType, DataCategory, ServiceCategory
 from homeward.referrals.domain.directory import CapacityStatus
 from homeward.referrals.domain.lifecycle import Outcome, ReasonCode
 
 NOTE = Field(default=None, max_length=1000, description="stays in this service; never on the bus")
 SLUG = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Priority(StrEnum):
@@ -49,18 +46,17 @@ class SendReferral(Command):
     note: str | None = NOTE
 
 
-class RequesterDecision(Command):
+class Decision(Command):
+    reason: ReasonCode | None = None
+    note: str | None = NOTE
+
+
+class RequesterDecision(Decision):
     """Cancel or mark entered-in-error: a reason code (required to cancel) and a note."""
 
-    reason: ReasonCode | None = None
-    note: str | None = NOTE
 
-
-class AgencyDecision(Command):
+class AgencyDecision(Decision):
     """Accept, reject, start, hold, resume or fail: a reason code where required, a note."""
-
-    reason: ReasonCode | None = None
-    note: str | None = NOTE
 
 
 class CompleteReferral(Command):

@@ -19,7 +19,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from homeward.common.db import Database
-from homeward.common.events import InMemoryBroker
+from homeward.common.events import Broker, InMemoryBroker
 from homeward.common.settings import CommonSettings
 from homeward.common.testing.idp import RunningIdentityProvider
 
@@ -45,7 +45,7 @@ class ServiceHarness:
     app: FastAPI
     http: httpx.AsyncClient
     database: Database
-    broker: InMemoryBroker
+    broker: Broker  # the in-memory one unless a test hands in Kafka
     idp: RunningIdentityProvider
 
     async def token(self, username: str) -> str:
@@ -66,7 +66,7 @@ async def running_service(
     settings: CommonSettings,
     *,
     idp: RunningIdentityProvider,
-    broker: InMemoryBroker | None = None,
+    broker: Broker | None = None,
 ) -> AsyncIterator[ServiceHarness]:
     """The service built by its own wiring function, on the in-memory broker by default."""
     broker = broker or InMemoryBroker()

@@ -21,6 +21,7 @@ from homeward.referrals.commands import (
     AgencyDecision,
     CompleteReferral,
     CreateReferral,
+    Decision,
     OverrideConsent,
     RequesterDecision,
     SendReferral,
@@ -90,7 +91,7 @@ async def _act(
     principal: Principal,
     referral_id: str,
     action: Action,
-    body: AgencyDecision | RequesterDecision | SendReferral | CompleteReferral,
+    body: Decision | SendReferral | CompleteReferral,
 ) -> ReferralView:
     referral = await handlers.act_on_referral(
         session,

@@ -1,17 +1,12 @@
-"""Domain errors; the wiring maps them to 422 and 409 problem responses."""
+"""Domain errors: the shared ones (answered 422 and 409 by the common problem handlers), and
+the referral lifecycle's refusal as a kind of state conflict."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from homeward.common.domain_errors import RuleViolation, StateConflict
+
+__all__ = ["RuleViolation", "TransitionNotAllowed"]
 
 
-class RuleViolation(ValueError):
-    """The request breaks a rule the caller can fix (422); the message says how."""
-
-
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(StateConflict):
     """The referral's state does not allow this action now (409), with the states it may reach."""
-
-    def __init__(self, message: str, *, allowed_next_states: Sequence[str]) -> None:
-        super().__init__(message)
-        self.allowed_next_states = list(allowed_next_states)

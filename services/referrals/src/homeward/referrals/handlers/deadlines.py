@@ -97,14 +97,15 @@ async def _escalate(
 
 
 class OverdueChecker:
-    """Runs `check_overdue` every `overdue_check_interval_s` next to the API."""
+    """Runs `check_overdue` every `overdue_check_interval_s` next to the API (a background
+    task of the service app)."""
 
     def __init__(self, database: Database, settings: ReferralsSettings) -> None:
         self.database = database
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="referrals-overdue-check")
 
     async def stop(self) -> None:

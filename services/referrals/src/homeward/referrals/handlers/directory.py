@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
-from homeward.common.db import utcnow
+from homeward.common.db import Database, utcnow
 from homeward.common.errors import Conflict, NotFound
 from homeward.referrals.adapters.tables import AgencyRow
 from homeward.referrals.commands import AgencyDetails, NewAgency
@@ -29,6 +29,13 @@ def agency_facts(agency: AgencyRow | None) -> AgencyFacts | None:
     )
 
 
+def _new_agency(details: NewAgency) -> AgencyRow:
+    agency = AgencyRow(id=details.id, name="", agency_type="", service_categories=[],
+                       municipalities=[], capacity="", updated_at=utcnow())  # fmt: skip
+    _apply(agency, details)
+    return agency
+
+
 def _apply(agency: AgencyRow, details: AgencyDetails) -> None:
     agency.name = details.name
     agency.description = details.description
@@ -46,9 +53,7 @@ async def create_agency(
 ) -> AgencyRow:
     if await session.get(AgencyRow, command.id) is not None:
         raise Conflict(f"agency {command.id} already exists; update it instead")
-    agency = AgencyRow(id=command.id, name="", agency_type="", service_categories=[],
-                       municipalities=[], capacity="", updated_at=utcnow())  # fmt: skip
-    _apply(agency, command)
+    agency = _new_agency(command)
     session.add(agency)
     record_audit(session, principal=principal, action="agency.created", fields=["agency"])
     await session.commit()
@@ -162,11 +167,21 @@ async def seed_demo_directory(session: AsyncSession) -> int:
     added = 0
     for entry in DEMO_AGENCIES:
         if await session.get(AgencyRow, entry["id"]) is None:
-            details = NewAgency.model_validate(entry)
-            agency = AgencyRow(id=details.id, name="", agency_type="", service_categories=[],
-                               municipalities=[], capacity="", updated_at=utcnow())  # fmt: skip
-            _apply(agency, details)
-            session.add(agency)
+            session.add(_new_agency(NewAgency.model_validate(entry)))
             added += 1
     await session.commit()
     return added
+
+
+class DemoDirectorySeeding:
+    """A background task of the service app that seeds the demo directory once at start-up."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def start(self) -> None:
+        async with self.database.session() as session:
+            await seed_demo_directory(session)
+
+    async def stop(self) -> None:
+        """Nothing to stop: the seeding finished in `start`."""

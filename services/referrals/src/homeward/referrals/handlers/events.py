@@ -198,11 +198,11 @@ class IntakeAndDocumentsHandlers:
 async def _upsert_case(
     session: AsyncSession, *, case_id: str, case_code: str, municipality: str
 ) -> None:
+    municipality = normalise_municipality(municipality)
     case = await session.get(KnownCase, case_id)
     if case is None:
-        session.add(KnownCase(case_id=case_id, case_code=case_code,
-                              municipality=normalise_municipality(municipality)))  # fmt: skip
-    elif case.municipality != normalise_municipality(municipality):
+        session.add(KnownCase(case_id=case_id, case_code=case_code, municipality=municipality))
+    elif case.municipality != municipality:
         # PersonAdded carries the municipality too; the latest word on the case wins.
-        case.municipality = normalise_municipality(municipality)
+        case.municipality = municipality
         session.add(case)
