@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.intake.conftest import IntakeHarness
+from homeward.common.testing.apps import ServiceHarness
 from tests.intake.intake_helpers import family, in_days
 
 OWNER = "coordinator.riverton"
@@ -105,7 +105,7 @@ def expected(user: str, endpoint: Endpoint) -> int | str:
     return OK
 
 
-async def _setup(intake: IntakeHarness) -> dict[str, str]:
+async def _setup(intake: ServiceHarness) -> dict[str, str]:
     async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await intake.call(OWNER, "POST", path, json=body)
         assert response.status_code == 201, response.text
@@ -136,7 +136,7 @@ async def _setup(intake: IntakeHarness) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("user", list(USERS))
-async def test_access_matrix(intake: IntakeHarness, user: str) -> None:
+async def test_access_matrix(intake: ServiceHarness, user: str) -> None:
     ids = await _setup(intake)
     mismatches = []
     for endpoint in ENDPOINTS:
@@ -154,12 +154,12 @@ async def test_access_matrix(intake: IntakeHarness, user: str) -> None:
     assert not mismatches, "\n".join(mismatches)
 
 
-async def test_no_token_is_401(intake: IntakeHarness) -> None:
+async def test_no_token_is_401(intake: ServiceHarness) -> None:
     response = await intake.http.get("/v1/cases")
     assert response.status_code == 401
 
 
-async def test_hidden_and_missing_cases_look_the_same(intake: IntakeHarness) -> None:
+async def test_hidden_and_missing_cases_look_the_same(intake: ServiceHarness) -> None:
     ids = await _setup(intake)
     hidden = await intake.call("coordinator.lakeside", "GET", f"/v1/cases/{ids['case']}")
     missing = await intake.call("coordinator.lakeside", "GET", "/v1/cases/does-not-exist")

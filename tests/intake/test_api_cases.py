@@ -9,21 +9,21 @@ from sqlmodel import select
 
 from homeward.common.db import utcnow
 from homeward.common.events import OutboxRecord
+from homeward.common.testing.apps import ServiceHarness
 from homeward.intake.adapters.tables import CaseRow, PersonRow
 from homeward.intake.domain.codes import CASE_CODE_PATTERN, PERSON_CODE_PATTERN
-from tests.intake.conftest import IntakeHarness
 from tests.intake.intake_helpers import FAMILY_SECRETS, family
 
 COORDINATOR = "coordinator.riverton"
 
 
-async def register(intake: IntakeHarness, body: dict[str, Any] | None = None) -> dict[str, Any]:
+async def register(intake: ServiceHarness, body: dict[str, Any] | None = None) -> dict[str, Any]:
     response = await intake.call(COORDINATOR, "POST", "/v1/cases", json=body or family())
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def counts(intake: IntakeHarness) -> tuple[int, int, int]:
+async def counts(intake: ServiceHarness) -> tuple[int, int, int]:
     async with intake.database.session() as session:
         cases = (await session.exec(select(func.count()).select_from(CaseRow))).one()
         persons = (await session.exec(select(func.count()).select_from(PersonRow))).one()
@@ -31,7 +31,7 @@ async def counts(intake: IntakeHarness) -> tuple[int, int, int]:
     return cases, persons, events
 
 
-async def test_register_a_family_with_its_persons(intake: IntakeHarness) -> None:
+async def test_register_a_family_with_its_persons(intake: ServiceHarness) -> None:
     case = await register(intake)
     assert CASE_CODE_PATTERN.match(case["code"])
     assert case["municipality"] == "riverton"
@@ -47,7 +47,7 @@ async def test_register_a_family_with_its_persons(intake: IntakeHarness) -> None
     assert types.count(b"homeward.person.added.v1") == 3
 
 
-async def _published(intake: IntakeHarness, at_least: int) -> list[Any]:
+async def _published(intake: ServiceHarness, at_least: int) -> list[Any]:
     import asyncio
 
     for _ in range(100):
@@ -58,7 +58,7 @@ async def _published(intake: IntakeHarness, at_least: int) -> list[Any]:
     raise AssertionError("the relay did not publish the staged events")
 
 
-async def test_list_read_and_filter_cases(intake: IntakeHarness) -> None:
+async def test_list_read_and_filter_cases(intake: ServiceHarness) -> None:
     first = await register(intake)
     await register(intake, family(placement="receiving-family", persons=[]))
     page = (await intake.call(COORDINATOR, "GET", "/v1/cases?limit=1")).json()
@@ -76,7 +76,7 @@ async def test_list_read_and_filter_cases(intake: IntakeHarness) -> None:
     assert huge.status_code == 200  # clamped to the configured maximum page size
 
 
-async def test_add_person_assign_and_close(intake: IntakeHarness) -> None:
+async def test_add_person_assign_and_close(intake: ServiceHarness) -> None:
     case = await register(intake)
     mother_id = case["persons"][0]["id"]
     added = await intake.call(
@@ -113,7 +113,7 @@ def _child(**overrides: Any) -> dict[str, Any]:
 MOTHER = {"ref": "mother", "household_role": "mother", "birth_year": 1994, "sex": "female"}
 
 
-async def test_bad_registrations_are_refused_and_write_nothing(intake: IntakeHarness) -> None:
+async def test_bad_registrations_are_refused_and_write_nothing(intake: ServiceHarness) -> None:
     next_year = utcnow().year + 1
     bad_bodies = {
         "birth year in the future": family(persons=[{**MOTHER, "birth_year": next_year}]),
@@ -137,7 +137,7 @@ async def test_bad_registrations_are_refused_and_write_nothing(intake: IntakeHar
     assert await counts(intake) == (0, 0, 0)
 
 
-async def test_guardian_from_another_case_is_refused(intake: IntakeHarness) -> None:
+async def test_guardian_from_another_case_is_refused(intake: ServiceHarness) -> None:
     first = await register(intake)
     second = await register(intake, family(persons=[MOTHER]))
     before = await counts(intake)

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from homeward.common.crypto import DataKeyMissing, DataKeyRow, IdentityVault, KeyRing
 from homeward.common.settings import CommonSettings
+from homeward.common.testing.apps import ServiceHarness
 from homeward.intake.adapters.tables import IdentityRow
-from tests.intake.conftest import IntakeHarness
 from tests.intake.intake_helpers import FAMILY_SECRETS, family, in_days
 
 COORDINATOR = "coordinator.riverton"
@@ -19,7 +19,7 @@ SUPERVISOR = "supervisor.riverton"
 PURPOSE = {"X-Purpose": "documentation"}
 
 
-async def registered(intake: IntakeHarness) -> dict[str, Any]:
+async def registered(intake: ServiceHarness) -> dict[str, Any]:
     response = await intake.call(COORDINATOR, "POST", "/v1/cases", json=family())
     assert response.status_code == 201, response.text
     return response.json()
@@ -29,7 +29,7 @@ def identity_path(case: dict[str, Any], index: int = 0) -> str:
     return f"/v1/cases/{case['id']}/persons/{case['persons'][index]['id']}/identity"
 
 
-async def test_identity_read_needs_a_purpose_and_is_audited(intake: IntakeHarness) -> None:
+async def test_identity_read_needs_a_purpose_and_is_audited(intake: ServiceHarness) -> None:
     case = await registered(intake)
     missing = await intake.call(COORDINATOR, "GET", identity_path(case))
     assert missing.status_code == 422 and "X-Purpose" in missing.json()["detail"]
@@ -56,7 +56,7 @@ async def test_identity_read_needs_a_purpose_and_is_audited(intake: IntakeHarnes
     assert not any(secret in audit.text for secret in FAMILY_SECRETS)
 
 
-async def test_identity_is_replaced_not_echoed(intake: IntakeHarness) -> None:
+async def test_identity_is_replaced_not_echoed(intake: ServiceHarness) -> None:
     case = await registered(intake)
     response = await intake.call(
         COORDINATOR, "PUT", identity_path(case, 1),
@@ -68,14 +68,14 @@ async def test_identity_is_replaced_not_echoed(intake: IntakeHarness) -> None:
     assert read.json()["full_name"] == "Liyana Q. Corrected"
 
 
-async def _raw_database_text(intake: IntakeHarness) -> str:
+async def _raw_database_text(intake: ServiceHarness) -> str:
     """Every row of every intake table as text, the way someone with a dump would see it."""
     dump: list[str] = []
-    async with intake.database.session() as session:
+    async with intake.database.engine.connect() as conn:
         for table in ("intake_cases", "intake_persons", "intake_identities",
                       "intake_assessments", "intake_receiving_families", "audit_trail",
                       "event_outbox", "vault_data_keys"):  # fmt: skip
-            for row in (await session.execute(text(f"SELECT * FROM {table}"))).all():  # noqa: S608
+            for row in (await conn.execute(text(f"SELECT * FROM {table}"))).all():
                 dump.extend(
                     value.decode("latin-1") if isinstance(value, bytes) else str(value)
                     for value in row
@@ -83,7 +83,7 @@ async def _raw_database_text(intake: IntakeHarness) -> str:
     return "\n".join(dump)
 
 
-async def test_erasure_shreds_identities_even_in_the_raw_database(intake: IntakeHarness) -> None:
+async def test_erasure_shreds_identities_even_in_the_raw_database(intake: ServiceHarness) -> None:
     case = await registered(intake)
     dump = await _raw_database_text(intake)
     assert not any(secret in dump for secret in FAMILY_SECRETS)
@@ -120,7 +120,7 @@ async def test_erasure_shreds_identities_even_in_the_raw_database(intake: Intake
     assert not any(secret in dump for secret in FAMILY_SECRETS)
 
 
-async def test_assessment_history_and_notes_for_coordinators_only(intake: IntakeHarness) -> None:
+async def test_assessment_history_and_notes_for_coordinators_only(intake: ServiceHarness) -> None:
     case = await registered(intake)
     path = f"/v1/cases/{case['id']}/persons/{case['persons'][1]['id']}/assessments"
     for day, level in (("2025-03-02", "urgent"), ("2025-04-02", "medium")):
@@ -151,7 +151,7 @@ async def test_assessment_history_and_notes_for_coordinators_only(intake: Intake
     assert seen_by_supervisor["notes"] is None
 
 
-async def test_consent_by_guardian_and_immediate_revocation(intake: IntakeHarness) -> None:
+async def test_consent_by_guardian_and_immediate_revocation(intake: ServiceHarness) -> None:
     case = await registered(intake)
     mother, child = case["persons"][0], case["persons"][1]
     path = f"/v1/cases/{case['id']}/persons/{child['id']}/consents"
@@ -180,7 +180,7 @@ async def test_consent_by_guardian_and_immediate_revocation(intake: IntakeHarnes
     assert [c["in_force"] for c in listed] == [False]
 
 
-async def test_transfer_moves_the_case_and_its_access(intake: IntakeHarness) -> None:
+async def test_transfer_moves_the_case_and_its_access(intake: ServiceHarness) -> None:
     case = await registered(intake)
     path = f"/v1/cases/{case['id']}/transfers"
     same = await intake.call(COORDINATOR, "POST", path, json={"to_municipality": "Riverton"})

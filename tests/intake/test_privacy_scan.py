@@ -14,14 +14,14 @@ import pytest
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
-from tests.intake.conftest import IntakeHarness
+from homeward.common.testing.apps import ServiceHarness
 from tests.intake.intake_helpers import FAMILY_SECRETS, family, in_days
 
 COORDINATOR = "coordinator.riverton"
 
 
 async def test_no_identity_in_events_logs_lists_or_errors(
-    intake: IntakeHarness, caplog: pytest.LogCaptureFixture
+    intake: ServiceHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     responses: list[str] = []

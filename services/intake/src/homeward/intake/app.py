@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 import homeward.common.contracts  # noqa: F401  (registers the event contracts we publish)
 from homeward.common.audit import audit_router
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
-from homeward.common.crypto import DataKeyMissing, IdentityVault, KeyRing
-from homeward.common.errors import problem_response
+from homeward.common.crypto import IdentityVault, KeyRing
 from homeward.common.service import create_service_app, default_parts
 from homeward.intake.api import cases, consents_transfers, protected
-from homeward.intake.domain.errors import RuleViolation, StateConflict
 from homeward.intake.settings import IntakeSettings
 
 MIGRATIONS = "homeward.intake.migrations"
@@ -43,20 +40,4 @@ def create_app(
         ),
     )
     app.state.vault = vault or IdentityVault(KeyRing.from_settings(settings))
-    _install_domain_errors(app)
     return app
-
-
-def _install_domain_errors(app: FastAPI) -> None:
-    # Domain messages say what to fix and never carry submitted values.
-    @app.exception_handler(RuleViolation)
-    async def _rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
-        return problem_response(422, "Unprocessable content", str(exc), request)
-
-    @app.exception_handler(StateConflict)
-    async def _state_conflict(request: Request, exc: StateConflict) -> JSONResponse:
-        return problem_response(409, "Conflict", str(exc), request)
-
-    @app.exception_handler(DataKeyMissing)
-    async def _key_missing(request: Request, exc: DataKeyMissing) -> JSONResponse:
-        return problem_response(410, "Gone", "this case's protected data were erased", request)

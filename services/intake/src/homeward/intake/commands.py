@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from homeward.common.commands import Command
 from homeward.common.vocabulary import AgencyType, DataCategory
 from homeward.intake.domain.assessments import NeedDomain, NeedLevel
 from homeward.intake.domain.cases import CloseReason, Placement, SupportCapacity
 from homeward.intake.domain.consent import LegalBasis
 from homeward.intake.domain.persons import HouseholdRole, Sex
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IdentityPurpose(StrEnum):
@@ -43,21 +41,23 @@ class RelationToReturnees(StrEnum):
     NOT_RELATED = "not-related"
 
 
+# Shared with the identity read's response example: one made-up person, never a real one.
+IDENTITY_EXAMPLE = {
+    "full_name": "Amina Example",
+    "date_of_birth": "1994-05-17",
+    "place_of_birth": "Riverton",
+    "national_id": "RV-1234567",
+    "address": "1 Example Street, Riverton",
+    "phone": "+31 6 0000 0000",
+}
+# Free text only coordinators read; sealed with the case's key like an identity.
+CoordinatorNotes = Annotated[str | None, Field(max_length=4000, description="coordinators only")]
+
+
 class ProtectedIdentity(Command):
     """Identity of one person: stored sealed with the case's key, shown only on purpose."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "full_name": "Amina Example",
-                "date_of_birth": "1994-05-17",
-                "place_of_birth": "Riverton",
-                "national_id": "RV-1234567",
-                "address": "1 Example Street, Riverton",
-                "phone": "+31 6 0000 0000",
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": IDENTITY_EXAMPLE})
 
     full_name: str = Field(min_length=1, max_length=200)
     date_of_birth: date | None = None
@@ -157,7 +157,7 @@ class RecordReceivingFamily(Command):
     assessed_positive_support: bool | None = Field(
         default=None, description="null until assessed: the family may have had a part in it"
     )
-    notes: str | None = Field(default=None, max_length=4000, description="coordinators only")
+    notes: CoordinatorNotes = None
 
 
 class RecordAssessment(Command):
@@ -174,7 +174,7 @@ class RecordAssessment(Command):
 
     assessed_on: date
     levels: dict[NeedDomain, NeedLevel]
-    notes: str | None = Field(default=None, max_length=4000, description="coordinators only")
+    notes: CoordinatorNotes = None
 
 
 class GrantConsent(Command):

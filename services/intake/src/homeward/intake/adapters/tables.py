@@ -10,9 +10,14 @@ from datetime import date, datetime
 from uuid import uuid4
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from homeward.common.db import UTCDateTime
+
+# The unit of work orders its INSERTs by relationships, not by foreign keys: these let a
+# registration stage a case, its persons and their identities and flush them in one go.
+# Never loaded (async sessions cannot lazy-load); code sets and reads the `*_id` columns.
+_FOR_FLUSH_ORDER_ONLY = {"lazy": "raise"}
 
 
 def new_id() -> str:
@@ -49,6 +54,8 @@ class PersonRow(SQLModel, table=True):
     guardian_id: str | None = Field(default=None, foreign_key="intake_persons.id", max_length=36)
     added_at: datetime = Field(sa_type=UTCDateTime)
 
+    case: CaseRow = Relationship(sa_relationship_kwargs=_FOR_FLUSH_ORDER_ONLY)
+
 
 class IdentityRow(SQLModel, table=True):
     __tablename__ = "intake_identities"
@@ -62,6 +69,8 @@ class IdentityRow(SQLModel, table=True):
     address_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     phone_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+    person: PersonRow = Relationship(sa_relationship_kwargs=_FOR_FLUSH_ORDER_ONLY)
 
 
 class ReceivingFamilyRow(SQLModel, table=True):

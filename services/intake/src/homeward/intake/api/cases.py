@@ -22,8 +22,9 @@ async def register_case(
     command: RegisterCase, principal: CaseWriter, session: SessionDep, vault: VaultDep
 ) -> CaseView:
     """Register a returning family in your municipality, with its persons if known."""
-    case = await handlers.register_case(session, principal=principal, command=command, vault=vault)
-    _, persons = await handlers.read_case(session, principal=principal, case_id=case.id)
+    case, persons = await handlers.register_case(
+        session, principal=principal, command=command, vault=vault
+    )
     return case_view(case, persons)
 
 
@@ -70,11 +71,10 @@ async def assign_coordinator(
     case_id: str, command: AssignCoordinator, principal: CaseWriter, session: SessionDep
 ) -> CaseView:
     """Assign the coordinator responsible for the case."""
-    await handlers.assign_coordinator(
+    case = await handlers.assign_coordinator(
         session, principal=principal, case_id=case_id, command=command
     )
-    case, persons = await handlers.read_case(session, principal=principal, case_id=case_id)
-    return case_view(case, persons)
+    return case_view(case, await handlers.persons_of(session, case=case))
 
 
 @router.post("/{case_id}/close", name="close_case", response_model=CaseView)
@@ -82,9 +82,8 @@ async def close_case(
     case_id: str, command: CloseCase, principal: CaseCloser, session: SessionDep
 ) -> CaseView:
     """Close the case with a reason; a closed case is read-only."""
-    await handlers.close_case(session, principal=principal, case_id=case_id, command=command)
-    case, persons = await handlers.read_case(session, principal=principal, case_id=case_id)
-    return case_view(case, persons)
+    case = await handlers.close_case(session, principal=principal, case_id=case_id, command=command)
+    return case_view(case, await handlers.persons_of(session, case=case))
 
 
 @router.post(
@@ -97,8 +96,7 @@ async def add_person(
     case_id: str, command: NewPerson, principal: CaseWriter, session: SessionDep, vault: VaultDep
 ) -> PersonView:
     """Add a person to the case; a child names an adult of the case as guardian."""
-    person = await handlers.add_person(
+    record = await handlers.add_person(
         session, principal=principal, case_id=case_id, command=command, vault=vault
     )
-    _, persons = await handlers.read_case(session, principal=principal, case_id=case_id)
-    return person_view(next(record for record in persons if record.person.id == person.id))
+    return person_view(record)

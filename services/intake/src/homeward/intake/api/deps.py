@@ -19,6 +19,14 @@ Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 TransferDecider = CaseReader
 
 
+def _sees_notes(principal: CaseReader) -> bool:
+    # Free-text notes are the coordinators' working material; supervisors read the rest.
+    return principal.has_any(Role.COORDINATOR)
+
+
+SeesNotes = Annotated[bool, Depends(_sees_notes)]
+
+
 def _vault(request: Request) -> IdentityVault:
     return request.app.state.vault
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from homeward.common.auth import Role
 from homeward.common.errors import NotFound
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import CaseReader, CaseWriter, StatedPurpose, Supervisor, VaultDep
+from homeward.intake.api.deps import (
+    CaseReader,
+    CaseWriter,
+    SeesNotes,
+    StatedPurpose,
+    Supervisor,
+    VaultDep,
+)
 from homeward.intake.api.schemas import (
     AssessmentView,
     ErasureView,
@@ -110,14 +116,14 @@ async def record_receiving_family(
 
 @router.get("/receiving-family", name="read_receiving_family", response_model=ReceivingFamilyView)
 async def read_receiving_family(
-    case_id: str, principal: CaseReader, session: SessionDep, vault: VaultDep
+    case_id: str, principal: CaseReader, with_notes: SeesNotes, session: SessionDep, vault: VaultDep
 ) -> ReceivingFamilyView:
     """Read the receiving family; notes are shown to coordinators only."""
     return await care.read_receiving_family(
         session,
         principal=principal,
         case_id=case_id,
-        with_notes=principal.has_any(Role.COORDINATOR),
+        with_notes=with_notes,
         vault=vault,
     )
 
@@ -149,7 +155,12 @@ async def record_assessment(
 
 @router.get(f"{PERSON}/assessments", name="list_assessments", response_model=list[AssessmentView])
 async def list_assessments(
-    case_id: str, person_id: str, principal: CaseReader, session: SessionDep, vault: VaultDep
+    case_id: str,
+    person_id: str,
+    principal: CaseReader,
+    with_notes: SeesNotes,
+    session: SessionDep,
+    vault: VaultDep,
 ) -> list[AssessmentView]:
     """A person's assessment history, newest first; notes for coordinators only."""
     return await care.list_assessments(
@@ -157,7 +168,7 @@ async def list_assessments(
         principal=principal,
         case_id=case_id,
         person_id=person_id,
-        with_notes=principal.has_any(Role.COORDINATOR),
+        with_notes=with_notes,
         vault=vault,
     )
 
@@ -168,7 +179,12 @@ async def list_assessments(
     response_model=AssessmentView,
 )
 async def read_latest_assessment(
-    case_id: str, person_id: str, principal: CaseReader, session: SessionDep, vault: VaultDep
+    case_id: str,
+    person_id: str,
+    principal: CaseReader,
+    with_notes: SeesNotes,
+    session: SessionDep,
+    vault: VaultDep,
 ) -> AssessmentView:
     """A person's latest assessment; notes for coordinators only."""
     found = await care.list_assessments(
@@ -176,7 +192,7 @@ async def read_latest_assessment(
         principal=principal,
         case_id=case_id,
         person_id=person_id,
-        with_notes=principal.has_any(Role.COORDINATOR),
+        with_notes=with_notes,
         vault=vault,
         latest_only=True,
     )

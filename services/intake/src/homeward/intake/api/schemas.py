@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from homeward.intake.commands import IDENTITY_EXAMPLE
+
 
 class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -93,12 +95,7 @@ class IdentityView(BaseModel):
             "example": {
                 "person_id": "5b0f6c9e-3f7c-4c55-9a51-0c4d1f0c2a11",
                 "person_code": "P-4TXR-8N",
-                "full_name": "Amina Example",
-                "date_of_birth": "1994-05-17",
-                "place_of_birth": "Riverton",
-                "national_id": "RV-1234567",
-                "address": "1 Example Street, Riverton",
-                "phone": "+31 6 0000 0000",
+                **IDENTITY_EXAMPLE,
             }
         }
     )
@@ -177,7 +174,6 @@ class AssessmentView(BaseModel):
 
 class ConsentView(View):
     model_config = ConfigDict(
-        from_attributes=True,
         json_schema_extra={
             "example": {
                 "id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
@@ -210,7 +206,6 @@ class ConsentView(View):
 
 class TransferView(View):
     model_config = ConfigDict(
-        from_attributes=True,
         json_schema_extra={
             "example": {
                 "id": "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",

@@ -1,11 +1,8 @@
-"""Rule violations the domain reports; the API maps them to 422 and 409."""
+"""The domain's two errors, shared by every service: a broken rule (422) and a state that
+does not allow the command (409). Re-exported so the intake domain imports them from here."""
 
 from __future__ import annotations
 
+from homeward.common.domain_errors import RuleViolation, StateConflict
 
-class RuleViolation(ValueError):
-    """Input that breaks a rule; the message says what to fix (answered 422)."""
-
-
-class StateConflict(Exception):
-    """A command that the current state of an object does not allow (answered 409)."""
+__all__ = ["RuleViolation", "StateConflict"]

@@ -1,5 +1,5 @@
 """Receiving family and needs assessments. Their free-text notes are sealed like identities
-and shown to coordinators only (the `with_notes` flag comes from the route's role check)."""
+and shown to coordinators only (the routes pass `with_notes`, see `api.deps.SeesNotes`)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from homeward.common.contracts.intake import AssessmentRecorded
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
-from homeward.common.events.outbox import add_event
 from homeward.intake.adapters.tables import AssessmentRow, CaseRow, ReceivingFamilyRow
 from homeward.intake.api.schemas import AssessmentView, ReceivingFamilyView
 from homeward.intake.commands import RecordAssessment, RecordReceivingFamily
 from homeward.intake.domain.assessments import check_assessment
-from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.errors import RuleViolation
-from homeward.intake.handlers.access import case_in_scope, person_in_case
+from homeward.intake.handlers.access import (
+    case_in_scope,
+    case_to_change,
+    person_in_case,
+    stage_case_event,
+)
 
 FAMILY_NOTES = "receiving-family/notes"
 
@@ -54,8 +57,7 @@ async def record_receiving_family(
     command: RecordReceivingFamily,
     vault: IdentityVault,
 ) -> ReceivingFamilyView:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     cipher = await _cipher_for_notes(session, case=case, vault=vault, notes=command.notes)
     row = await session.get(ReceivingFamilyRow, case.id) or ReceivingFamilyRow(
         case_id=case.id, relation="", support_capacity="", recorded_at=utcnow()
@@ -109,8 +111,7 @@ async def record_assessment(
     command: RecordAssessment,
     vault: IdentityVault,
 ) -> AssessmentView:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     person = await person_in_case(session, case=case, person_id=person_id)
     now = utcnow()
     check_assessment(levels=command.levels, assessed_on=command.assessed_on, today=now.date())
@@ -127,9 +128,10 @@ async def record_assessment(
     if cipher is not None:
         row.notes_sealed = cipher.encrypt(_assessment_notes_field(row.id), command.notes)
     session.add(row)
-    add_event(
+    stage_case_event(
         session,
-        AssessmentRecorded(
+        case=case,
+        event=AssessmentRecorded(
             assessment_id=row.id,
             case_id=case.id,
             case_code=case.code,
@@ -138,8 +140,6 @@ async def record_assessment(
             assessed_on=row.assessed_on,
             levels=levels,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(
         session,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -19,10 +20,9 @@ from homeward.common.contracts.intake import (
 )
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
-from homeward.common.events.outbox import add_event
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
 from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
-from homeward.intake.domain.cases import CaseStatus, ensure_open
+from homeward.intake.domain.cases import CaseStatus
 from homeward.intake.domain.codes import new_case_code, new_person_code
 from homeward.intake.domain.errors import RuleViolation
 from homeward.intake.domain.persons import (
@@ -32,29 +32,50 @@ from homeward.intake.domain.persons import (
     check_birth_year,
     check_guardian,
 )
-from homeward.intake.handlers.access import case_in_scope, municipality_of
+from homeward.intake.handlers.access import (
+    case_in_scope,
+    case_to_change,
+    municipality_of,
+    stage_case_event,
+)
 from homeward.intake.handlers.identities import seal_identity
 
 CODE_ATTEMPTS = 8
 
 
-async def _unused_code(session: AsyncSession, column: object, make: object) -> str:
+@dataclass(frozen=True, kw_only=True)
+class PersonRecord:
+    person: PersonRow
+    age_group: AgeGroup
+    has_identity: bool
+
+
+async def _unused_codes(
+    session: AsyncSession, column: Any, make: Callable[[], str], count: int
+) -> list[str]:
+    """`count` distinct new codes, checked against the table in one query."""
     # 29^6 codes make a clash rare; the unique constraint still guards a concurrent twin.
     for _ in range(CODE_ATTEMPTS):
-        code = make()  # type: ignore[operator]
-        if (await session.exec(select(column).where(column == code))).first() is None:  # type: ignore[arg-type]
-            return code
-    raise RuntimeError("could not find an unused code; the code space needs widening")
+        codes = {make() for _ in range(count)}
+        if len(codes) < count:
+            continue
+        if (await session.exec(select(column).where(col(column).in_(codes)))).first() is None:
+            return list(codes)
+    raise RuntimeError("could not find unused codes; the code space needs widening")
 
 
 async def register_case(
     session: AsyncSession, *, principal: Principal, command: RegisterCase, vault: IdentityVault
-) -> CaseRow:
+) -> tuple[CaseRow, list[PersonRecord]]:
     municipality = municipality_of(principal)
     now = utcnow()
     _check_new_household(command.persons, current_year=now.year)
+    [case_code] = await _unused_codes(session, CaseRow.code, new_case_code, 1)
+    person_codes = await _unused_codes(
+        session, PersonRow.code, new_person_code, len(command.persons)
+    )
     case = CaseRow(
-        code=await _unused_code(session, CaseRow.code, new_case_code),
+        code=case_code,
         municipality=municipality,
         return_operation=command.return_operation,
         arrival_date=command.arrival_date,
@@ -64,12 +85,13 @@ async def register_case(
         registered_at=now,
         registered_by=principal.actor,
     )
+    # Nothing is flushed until the commit: the rows go out in a few batched statements.
     session.add(case)
-    await session.flush()
     cipher = await vault.create_key(session, case.id)
-    add_event(
+    stage_case_event(
         session,
-        CaseRegistered(
+        case=case,
+        event=CaseRegistered(
             case_id=case.id,
             case_code=case.code,
             municipality=case.municipality,
@@ -78,20 +100,26 @@ async def register_case(
             person_count=len(command.persons),
             registered_at=now,
         ),
-        key=case.id,
-        subject=case.code,
     )
+    records: list[PersonRecord] = []
     ids_by_ref: dict[str, str] = {}
-    for new in command.persons:
+    for new, code in zip(command.persons, person_codes, strict=True):
         guardian_id = ids_by_ref.get(new.guardian_ref) if new.guardian_ref else None
-        person = await _add_person(
-            session, case=case, new=new, guardian_id=guardian_id, cipher=cipher, principal=principal
+        record = _add_person(
+            session,
+            case=case,
+            new=new,
+            code=code,
+            guardian_id=guardian_id,
+            cipher=cipher,
+            principal=principal,
         )
+        records.append(record)
         if new.ref:
-            ids_by_ref[new.ref] = person.id
+            ids_by_ref[new.ref] = record.person.id
     record_audit(session, principal=principal, action="case.registered", case_code=case.code)
     await session.commit()
-    return case
+    return case, records
 
 
 def _check_new_household(persons: Sequence[NewPerson], *, current_year: int) -> None:
@@ -119,9 +147,8 @@ async def add_person(
     case_id: str,
     command: NewPerson,
     vault: IdentityVault,
-) -> PersonRow:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
+) -> PersonRecord:
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     current_year = utcnow().year
     if command.guardian_ref is not None:
         raise RuleViolation(
@@ -140,32 +167,35 @@ async def add_person(
         if case.identities_erased_at is not None:
             raise RuleViolation("this case's identities were erased; add the person without one")
         cipher = await vault.cipher_for(session, case.id)
-    person = await _add_person(
+    [code] = await _unused_codes(session, PersonRow.code, new_person_code, 1)
+    record = _add_person(
         session,
         case=case,
         new=command,
+        code=code,
         guardian_id=command.guardian_person_id,
         cipher=cipher,
         principal=principal,
     )
     await session.commit()
-    return person
+    return record
 
 
-async def _add_person(
+def _add_person(
     session: AsyncSession,
     *,
     case: CaseRow,
     new: NewPerson,
+    code: str,
     guardian_id: str | None,
     cipher: FieldCipher | None,
     principal: Principal,
-) -> PersonRow:
+) -> PersonRecord:
     now = utcnow()
     check_birth_year(new.birth_year, current_year=now.year)
     person = PersonRow(
         case_id=case.id,
-        code=await _unused_code(session, PersonRow.code, new_person_code),
+        code=code,
         household_role=new.household_role.value,
         birth_year=new.birth_year,
         sex=new.sex.value,
@@ -173,20 +203,22 @@ async def _add_person(
         added_at=now,
     )
     session.add(person)
-    await session.flush()
+    sealed = False
     if new.identity is not None and cipher is not None:
-        seal_identity(session, person=person, identity=new.identity, cipher=cipher)
-        record_audit(
+        seal_identity(
             session,
             principal=principal,
-            action="identity.recorded",
-            case_code=case.code,
-            subject_code=person.code,
-            fields=sorted(new.identity.model_dump(exclude_none=True)),
+            case=case,
+            person=person,
+            identity=new.identity,
+            cipher=cipher,
         )
-    add_event(
+        sealed = True
+    group = age_group(person.birth_year, current_year=now.year)
+    stage_case_event(
         session,
-        PersonAdded(
+        case=case,
+        event=PersonAdded(
             case_id=case.id,
             case_code=case.code,
             municipality=case.municipality,
@@ -195,34 +227,29 @@ async def _add_person(
             household_role=person.household_role,
             birth_year=person.birth_year,
             sex=person.sex,
-            age_group=age_group(person.birth_year, current_year=now.year).value,
+            age_group=group.value,
             guardian_person_id=guardian_id,
         ),
-        key=case.id,
-        subject=case.code,
     )
-    return person
+    return PersonRecord(person=person, age_group=group, has_identity=sealed)
 
 
 async def assign_coordinator(
     session: AsyncSession, *, principal: Principal, case_id: str, command: AssignCoordinator
 ) -> CaseRow:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
-    now = utcnow()
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     case.coordinator = command.coordinator
     session.add(case)
-    add_event(
+    stage_case_event(
         session,
-        CoordinatorAssigned(
+        case=case,
+        event=CoordinatorAssigned(
             case_id=case.id,
             case_code=case.code,
             municipality=case.municipality,
             coordinator=command.coordinator,
-            assigned_at=now,
+            assigned_at=utcnow(),
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(
         session, principal=principal, action="case.coordinator_assigned", case_code=case.code
@@ -234,24 +261,21 @@ async def assign_coordinator(
 async def close_case(
     session: AsyncSession, *, principal: Principal, case_id: str, command: CloseCase
 ) -> CaseRow:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
-    now = utcnow()
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     case.status = CaseStatus.CLOSED.value
-    case.closed_at = now
+    case.closed_at = utcnow()
     case.close_reason = command.reason.value
     session.add(case)
-    add_event(
+    stage_case_event(
         session,
-        CaseClosed(
+        case=case,
+        event=CaseClosed(
             case_id=case.id,
             case_code=case.code,
             municipality=case.municipality,
             reason=case.close_reason,
-            closed_at=now,
+            closed_at=case.closed_at,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(session, principal=principal, action="case.closed", case_code=case.code)
     await session.commit()
@@ -259,13 +283,6 @@ async def close_case(
 
 
 # --- reads --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class PersonRecord:
-    person: PersonRow
-    age_group: AgeGroup
-    has_identity: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -313,6 +330,11 @@ async def read_case(
     session: AsyncSession, *, principal: Principal, case_id: str
 ) -> tuple[CaseRow, list[PersonRecord]]:
     case = await case_in_scope(session, case_id=case_id, principal=principal)
+    return case, await persons_of(session, case=case)
+
+
+async def persons_of(session: AsyncSession, *, case: CaseRow) -> list[PersonRecord]:
+    """The persons of a case already in scope, in the order they were added."""
     persons = (
         await session.exec(
             select(PersonRow).where(PersonRow.case_id == case.id).order_by(col(PersonRow.added_at))
@@ -324,7 +346,7 @@ async def read_case(
         ).all()
     )
     current_year = utcnow().year
-    return case, [
+    return [
         PersonRecord(
             person=person,
             age_group=age_group(person.birth_year, current_year=current_year),

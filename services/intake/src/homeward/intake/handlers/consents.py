@@ -10,14 +10,17 @@ from homeward.common.auth import Principal
 from homeward.common.contracts.intake import ConsentGranted, ConsentRevoked
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
-from homeward.common.events.outbox import add_event
 from homeward.intake.adapters.tables import ConsentRow, PersonRow
 from homeward.intake.commands import GrantConsent
-from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.consent import ConsentGiver, check_consent_grant, check_revocable
 from homeward.intake.domain.errors import RuleViolation
 from homeward.intake.domain.persons import age_group
-from homeward.intake.handlers.access import case_in_scope, person_in_case
+from homeward.intake.handlers.access import (
+    case_in_scope,
+    case_to_change,
+    person_in_case,
+    stage_case_event,
+)
 
 
 async def grant_consent(
@@ -28,8 +31,7 @@ async def grant_consent(
     person_id: str,
     command: GrantConsent,
 ) -> ConsentRow:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     person = await person_in_case(session, case=case, person_id=person_id)
     now = utcnow()
     today = now.date()
@@ -66,9 +68,10 @@ async def grant_consent(
         granted_by=principal.actor,
     )
     session.add(consent)
-    add_event(
+    stage_case_event(
         session,
-        ConsentGranted(
+        case=case,
+        event=ConsentGranted(
             consent_id=consent.id,
             case_id=case.id,
             case_code=case.code,
@@ -79,8 +82,6 @@ async def grant_consent(
             valid_from=consent.valid_from,
             valid_until=consent.valid_until,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(
         session,
@@ -111,9 +112,10 @@ async def revoke_consent(
     consent.revoked_at = now
     consent.revoked_by = principal.actor
     session.add(consent)
-    add_event(
+    stage_case_event(
         session,
-        ConsentRevoked(
+        case=case,
+        event=ConsentRevoked(
             consent_id=consent.id,
             case_id=case.id,
             case_code=case.code,
@@ -121,8 +123,6 @@ async def revoke_consent(
             recipient_agency_type=consent.recipient_agency_type,
             revoked_at=now,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(
         session,

@@ -13,12 +13,11 @@ from homeward.common.contracts.intake import CaseIdentitiesErased
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import Conflict, Gone, NotFound
-from homeward.common.events.outbox import add_event
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
 from homeward.intake.commands import IdentityPurpose, ProtectedIdentity
 from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.errors import RuleViolation
-from homeward.intake.handlers.access import case_in_scope, person_in_case
+from homeward.intake.handlers.access import case_in_scope, person_in_case, stage_case_event
 
 IDENTITY_FIELDS = (
     "full_name",
@@ -37,8 +36,15 @@ def _aad_field(person: PersonRow, field: str) -> str:
 
 
 def seal_identity(
-    session: AsyncSession, *, person: PersonRow, identity: ProtectedIdentity, cipher: FieldCipher
-) -> IdentityRow:
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    case: CaseRow,
+    person: PersonRow,
+    identity: ProtectedIdentity,
+    cipher: FieldCipher,
+) -> list[str]:
+    """Stage the sealed identity and its audit row; returns the fields that were given."""
     values = identity.model_dump()
     if values["date_of_birth"] is not None:
         if values["date_of_birth"].year != person.birth_year:
@@ -48,7 +54,16 @@ def seal_identity(
     for field in IDENTITY_FIELDS:
         setattr(row, f"{field}_sealed", cipher.encrypt(_aad_field(person, field), values[field]))
     session.add(row)
-    return row
+    fields = sorted(field for field, value in values.items() if value is not None)
+    record_audit(
+        session,
+        principal=principal,
+        action="identity.recorded",
+        case_code=case.code,
+        subject_code=person.code,
+        fields=fields,
+    )
+    return fields
 
 
 async def record_identity(
@@ -69,17 +84,10 @@ async def record_identity(
     existing = await session.get(IdentityRow, person.id)
     if existing is not None:
         await session.delete(existing)
-        await session.flush()
+        await session.flush()  # the replacement reuses the primary key: delete first
     cipher = await vault.cipher_for(session, case.id)
-    seal_identity(session, person=person, identity=identity, cipher=cipher)
-    fields = sorted(identity.model_dump(exclude_none=True))
-    record_audit(
-        session,
-        principal=principal,
-        action="identity.recorded",
-        case_code=case.code,
-        subject_code=person.code,
-        fields=fields,
+    fields = seal_identity(
+        session, principal=principal, case=case, person=person, identity=identity, cipher=cipher
     )
     await session.commit()
     return person, fields
@@ -154,13 +162,12 @@ async def erase_case_identities(
     now = utcnow()
     case.identities_erased_at = now
     session.add(case)
-    add_event(
+    stage_case_event(
         session,
-        CaseIdentitiesErased(
+        case=case,
+        event=CaseIdentitiesErased(
             case_id=case.id, case_code=case.code, municipality=case.municipality, erased_at=now
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(session, principal=principal, action="case.identities_erased", case_code=case.code)
     await session.commit()

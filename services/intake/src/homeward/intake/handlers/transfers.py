@@ -12,7 +12,6 @@ from homeward.common.auth import Principal
 from homeward.common.contracts.intake import CaseTransferred, TransferDeclined, TransferRequested
 from homeward.common.db import utcnow
 from homeward.common.errors import Forbidden, NotFound
-from homeward.common.events.outbox import add_event
 from homeward.intake.adapters.tables import CaseRow, TransferRow
 from homeward.intake.commands import RequestTransfer
 from homeward.intake.domain.cases import CaseStatus, ensure_open
@@ -23,7 +22,7 @@ from homeward.intake.domain.transfers import (
     check_transfer_request,
     normalise_municipality,
 )
-from homeward.intake.handlers.access import case_in_scope, municipality_of
+from homeward.intake.handlers.access import case_to_change, municipality_of, stage_case_event
 
 TRANSFER_NOT_FOUND = "no such transfer"
 
@@ -31,8 +30,7 @@ TRANSFER_NOT_FOUND = "no such transfer"
 async def request_transfer(
     session: AsyncSession, *, principal: Principal, case_id: str, command: RequestTransfer
 ) -> tuple[TransferRow, CaseRow]:
-    case = await case_in_scope(session, case_id=case_id, principal=principal, for_update=True)
-    ensure_open(CaseStatus(case.status))
+    case = await case_to_change(session, case_id=case_id, principal=principal)
     pending = (
         await session.exec(
             select(TransferRow.id).where(
@@ -60,9 +58,10 @@ async def request_transfer(
     except IntegrityError:
         # The partial unique index caught a concurrent request that won the race.
         raise StateConflict("a transfer of this case is already pending") from None
-    add_event(
+    stage_case_event(
         session,
-        TransferRequested(
+        case=case,
+        event=TransferRequested(
             transfer_id=transfer.id,
             case_id=case.id,
             case_code=case.code,
@@ -70,8 +69,6 @@ async def request_transfer(
             to_municipality=transfer.to_municipality,
             requested_at=now,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(session, principal=principal, action="transfer.requested", case_code=case.code)
     await session.commit()
@@ -126,9 +123,10 @@ async def accept_transfer(
     case.municipality = transfer.to_municipality
     case.coordinator = None  # the receiving side assigns its own coordinator
     session.add_all([transfer, case])
-    add_event(
+    stage_case_event(
         session,
-        CaseTransferred(
+        case=case,
+        event=CaseTransferred(
             transfer_id=transfer.id,
             case_id=case.id,
             case_code=case.code,
@@ -136,8 +134,6 @@ async def accept_transfer(
             to_municipality=transfer.to_municipality,
             transferred_at=now,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(session, principal=principal, action="transfer.accepted", case_code=case.code)
     await session.commit()
@@ -155,9 +151,10 @@ async def decline_transfer(
     transfer.decided_at = now
     transfer.decided_by = principal.actor
     session.add(transfer)
-    add_event(
+    stage_case_event(
         session,
-        TransferDeclined(
+        case=case,
+        event=TransferDeclined(
             transfer_id=transfer.id,
             case_id=case.id,
             case_code=case.code,
@@ -165,8 +162,6 @@ async def decline_transfer(
             to_municipality=transfer.to_municipality,
             declined_at=now,
         ),
-        key=case.id,
-        subject=case.code,
     )
     record_audit(session, principal=principal, action="transfer.declined", case_code=case.code)
     await session.commit()
