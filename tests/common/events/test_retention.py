@@ -50,8 +50,8 @@ async def test_old_published_rows_and_old_inbox_rows_go_unpublished_rows_stay(
         interval_s=3600,
     )
 
-    assert await pruner.prune_once() == (1, 1)
-    assert await pruner.prune_once() == (0, 0)
+    assert await pruner.run_once() == (1, 1)
+    assert await pruner.run_once() == (0, 0)
     async with database.session() as session:
         left = list(await session.exec(select(OutboxRecord.id).order_by(col(OutboxRecord.id))))
         inbox = list(await session.exec(select(ProcessedEvent.event_id)))

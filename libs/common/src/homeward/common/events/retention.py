@@ -9,13 +9,12 @@ replica may run a pruner.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
 from sqlmodel import col, delete
 
+from homeward.common.background import PeriodicTask
 from homeward.common.db import Database, utcnow
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.outbox import OutboxRecord
@@ -40,8 +39,10 @@ async def prune_event_tables(
     return outbox.rowcount, inbox.rowcount
 
 
-class EventTablePruner:
+class EventTablePruner(PeriodicTask):
     """Prunes every `interval_s`; runs next to the relay in every service."""
+
+    name = "event-table pruning"
 
     def __init__(
         self,
@@ -51,37 +52,18 @@ class EventTablePruner:
         inbox_retention: timedelta,
         interval_s: float,
     ) -> None:
+        super().__init__(interval_s=interval_s)
         self.database = database
         self.outbox_retention = outbox_retention
         self.inbox_retention = inbox_retention
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="event-table-pruner")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def prune_once(self) -> tuple[int, int]:
+    async def run_once(self) -> tuple[int, int]:
         now = utcnow()
-        return await prune_event_tables(
+        outbox, inbox = await prune_event_tables(
             self.database,
             published_before=now - self.outbox_retention,
             processed_before=now - self.inbox_retention,
         )
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                outbox, inbox = await self.prune_once()
-                if outbox or inbox:
-                    logger.info("pruned event tables", extra={"outbox": outbox, "inbox": inbox})
-            except Exception:  # pruning is housekeeping: log it, never stop the service
-                logger.exception("pruning the event tables failed")
-            await asyncio.sleep(self.interval_s)
+        if outbox or inbox:
+            logger.info("pruned event tables", extra={"outbox": outbox, "inbox": inbox})
+        return outbox, inbox

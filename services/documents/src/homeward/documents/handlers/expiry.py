@@ -9,8 +9,6 @@ neither blocks the rest nor leaves half a change.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +18,7 @@ from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from homeward.common.background import PeriodicTask
 from homeward.common.contracts.documents import DocumentExpired, DocumentExpiring
 from homeward.common.db import Database, utcnow
 from homeward.common.events.outbox import add_event
@@ -126,38 +125,23 @@ async def _warn(database: Database, record_id: str, *, today: date, horizon: dat
     return True
 
 
-class ExpiryCheck:
+class ExpiryCheck(PeriodicTask):
     """The check every `interval_s`, run next to the API (a `ServiceParts.background` task)."""
+
+    name = "expiry check"
 
     def __init__(
         self, database: Database, *, catalogue: Catalogue, interval_s: float, warning_days: int
     ) -> None:
-        self._database, self._catalogue = database, catalogue
-        self._interval_s, self._warning_days = interval_s, warning_days
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(interval_s=interval_s)
+        self._database, self._catalogue, self._warning_days = database, catalogue, warning_days
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _loop(self) -> None:
-        """Runs until stopped; a failed pass is logged and retried at the next interval."""
-        while True:
-            try:
-                report = await run_expiry_check(
-                    self._database, catalogue=self._catalogue, today=utcnow().date(),
-                    warning_days=self._warning_days,
-                )  # fmt: skip
-                if report.expired or report.warned:
-                    logger.info("expiry check", extra={"expired": report.expired,
-                                                       "warned": report.warned})  # fmt: skip
-            except Exception:  # the loop must outlive a database hiccup
-                logger.exception("expiry check failed")
-            await asyncio.sleep(self._interval_s)
+    async def run_once(self) -> object:
+        report = await run_expiry_check(
+            self._database, catalogue=self._catalogue, today=utcnow().date(),
+            warning_days=self._warning_days,
+        )  # fmt: skip
+        if report.expired or report.warned:
+            logger.info("expiry check", extra={"expired": report.expired,
+                                               "warned": report.warned})  # fmt: skip
+        return report

@@ -8,14 +8,13 @@ back, so each escalation is published exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from homeward.common.background import PeriodicTask
 from homeward.common.contracts.referrals import ReferralOverdue
 from homeward.common.db import Database, utcnow
 from homeward.referrals.adapters.tables import EscalationRow, ReferralRow
@@ -96,28 +95,16 @@ async def _escalate(
     return True
 
 
-class OverdueChecker:
+class OverdueChecker(PeriodicTask):
     """Runs `check_overdue` every `overdue_check_interval_s` next to the API (a background
-    task of the service app)."""
+    task of the service app); safe with several replicas (see `check_overdue`)."""
+
+    name = "overdue check"
 
     def __init__(self, database: Database, settings: ReferralsSettings) -> None:
+        super().__init__(interval_s=settings.overdue_check_interval_s)
         self.database = database
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="referrals-overdue-check")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await check_overdue(self.database, settings=self.settings)
-            except Exception:  # the next round retries; the API keeps serving meanwhile
-                logger.exception("overdue check failed")
-            await asyncio.sleep(self.settings.overdue_check_interval_s)
+    async def run_once(self) -> object:
+        return await check_overdue(self.database, settings=self.settings)
