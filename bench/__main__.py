@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["events_pipeline", "intake_registration", "referrals_send"]
+BENCHMARKS = ["events_pipeline", "intake_registration", "referrals_send", "notifications_flow"]
 
 
 def main() -> None:

@@ -41,6 +41,16 @@ def _free_port_block(size: int) -> int:
     raise RuntimeError("no block of free ports")
 
 
+async def _token(client: httpx.AsyncClient, stack: RunningStack, username: str) -> str:
+    response = await client.post(
+        stack.token_url,
+        data={"grant_type": "password", "client_id": "homeward-demo",
+              "username": username, "password": "demo"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
 class RunningStack:
     def __init__(self, process: asyncio.subprocess.Process, base_port: int, output: list[str]):
         self.process = process
@@ -137,6 +147,23 @@ async def test_the_output_tells_the_user_where_everything_is(stack: RunningStack
     for name in SERVICES:
         assert stack.service_url(name) in printed
     assert "grant_type=password" in printed
+
+
+async def test_the_stack_comes_with_a_demo_family_only_its_municipality_sees(
+    stack: RunningStack,
+) -> None:
+    printed = "".join(stack.output)
+    [line] = [line for line in stack.output if line.startswith("Demo data: the family ")]
+    code = line.split()[4]
+    assert code.startswith("HW-") and code in printed
+    async with httpx.AsyncClient(timeout=5) as client:
+        for user, expected in (("coordinator.riverton", [code]), ("coordinator.lakeside", [])):
+            token = await _token(client, stack, user)
+            cases = await client.get(
+                stack.service_url("intake") + "/v1/cases",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert [case["code"] for case in cases.json()["items"]] == expected
 
 
 async def test_ctrl_c_stops_every_child(stack: RunningStack) -> None:

@@ -1,28 +1,20 @@
-"""Notifications fixtures: the real app on a scratch database, the in-memory broker, tokens
-from the development issuer, an SMTP server."""
+"""Notifications fixtures: the real app on a scratch database (the shared service harness),
+the in-memory broker, tokens from the development issuer, an SMTP server."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 
-from homeward.common.db import Database
-from homeward.common.events import InMemoryBroker
+from homeward.common.testing.apps import ServiceHarness, running_service
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.notifications.app import create_app
 from homeward.notifications.settings import NotificationsSettings
 from tests.notifications.helpers import smtp_server
 
-TOKEN_REUSE_S = 120
-_token_cache: dict[str, tuple[float, str]] = {}
-
+# Partner systems sign in with the client-credentials grant, not as users.
 CLIENT_SECRETS = {
     "police-system": "police-system-secret",
     "school-system": "school-system-secret",
@@ -51,34 +43,16 @@ def fast_settings(**overrides: Any) -> NotificationsSettings:
     return NotificationsSettings(**values)
 
 
-@dataclass
-class NotificationsHarness:
-    app: FastAPI
-    http: httpx.AsyncClient
-    database: Database
-    broker: InMemoryBroker
-    idp: RunningIdentityProvider
+class NotificationsHarness(ServiceHarness):
+    """The shared harness, plus partner systems as callers and a look at an inbox."""
 
-    async def token(self, who: str) -> str:
-        cached = _token_cache.get(who)
-        if cached and time.monotonic() - cached[0] < TOKEN_REUSE_S:
-            return cached[1]
-        if who in CLIENT_SECRETS:
-            token = await self.idp.client_token(who, CLIENT_SECRETS[who])
-        else:
-            token = await self.idp.password_token(who)
-        _token_cache[who] = (time.monotonic(), token)
-        return token
+    async def token(self, username: str) -> str:
+        if secret := CLIENT_SECRETS.get(username):
+            return await self.idp.client_token(username, secret)
+        return await super().token(username)
 
-    async def call(
-        self, who: str, method: str, path: str, *, json: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {await self.token(who)}"}
-        headers.update(kwargs.pop("headers", {}))
-        return await self.http.request(method, path, json=json, headers=headers, **kwargs)
-
-    async def inbox(self, who: str, **params: Any) -> list[dict[str, Any]]:
-        response = await self.call(who, "GET", "/v1/notifications", params=params)
+    async def inbox(self, username: str, **params: Any) -> list[dict[str, Any]]:
+        response = await self.call(username, "GET", "/v1/notifications", params=params)
         assert response.status_code == 200, response.text
         return response.json()["items"]
 
@@ -100,16 +74,5 @@ async def notifications(
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
     )
-    broker = InMemoryBroker()
-    database = Database(database_url)
-    app = create_app(
-        settings, broker=broker, database=database, token_validator=identity_provider.validator()
-    )
-    # Stopping waits for the consumer's message in hand; on a loaded machine that can exceed
-    # the default 5 s.
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as http:
-            yield NotificationsHarness(
-                app=app, http=http, database=database, broker=broker, idp=identity_provider
-            )
+    async with running_service(create_app, settings, idp=identity_provider) as service:
+        yield NotificationsHarness(**vars(service))

@@ -1,5 +1,5 @@
 """Test helpers for notifications: events on the bus, a real HTTP server, a webhook receiver
-that verifies signatures, an SMTP server, and a polling wait."""
+that verifies signatures, an SMTP server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -23,21 +23,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from homeward.common.events import Broker, CloudEvent, registry
+from homeward.common.testing.kafka import free_port
 from homeward.notifications.domain.webhooks import verify
 
 RIVERTON_CASE = "6a1b0c3e-0000-4000-8000-000000000001"
 LAKESIDE_CASE = "6a1b0c3e-0000-4000-8000-000000000002"
 PERSON = "7b2c1d4f-0000-4000-8000-000000000003"
-
-
-async def wait_for(
-    condition: Callable[[], Awaitable[bool]], *, timeout_s: float = 10.0, interval_s: float = 0.02
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
-        await asyncio.sleep(interval_s)
 
 
 async def publish(
@@ -104,6 +95,9 @@ VERB_FIELDS: dict[str, dict[str, Any]] = {
     "rejected": {"reason_code": "no-capacity", "rejected_at": AT},
     "completed": {"outcome": "achieved", "completed_at": AT},
     "failed": {"reason_code": "lost-contact", "failed_at": AT},
+    "cancelled": {"reason_code": "no-longer-needed", "cancelled_at": AT},
+    "voided": {"marked_at": AT},
+    "reassigned": {"from_municipality": "riverton", "reassigned_at": AT},
     "escalated": {"deadline": "acceptance", "level": "coordinator", "due_at": AT,
                   "detected_at": AT},
     "blocked": {"blocked_on": "documents", "missing_documents": [["national-id"]],
@@ -225,9 +219,7 @@ class _Collector:
 def smtp_server() -> Iterator[tuple[_Collector, int]]:
     """aiosmtpd on a free port (in its own thread, as aiosmtpd's Controller runs)."""
     collector = _Collector()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from homeward.common.testing.kafka import wait_for
 from tests.notifications.conftest import NotificationsHarness
-from tests.notifications.helpers import case_registered, publish, referral_event, wait_for
+from tests.notifications.helpers import case_registered, publish, referral_event
 
 # One notification per scope kind: the police agency (sent), Riverton's coordinators
 # (accepted, no coordinator assigned), Riverton's documents officers (task raised).

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from homeward.common.testing.kafka import wait_for
 from tests.notifications.conftest import NotificationsHarness
 from tests.notifications.helpers import (
     case_registered,
     coordinator_assigned,
     publish,
     referral_event,
-    wait_for,
 )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import select
 from homeward.common.db import Database
 from homeward.common.events import KafkaBroker
 from homeward.common.testing.idp import RunningIdentityProvider
+from homeward.common.testing.kafka import wait_for
 from homeward.intake.app import create_app as create_intake_app
 from homeward.intake.settings import IntakeSettings
 from homeward.notifications.adapters.tables import EmailRow
@@ -27,7 +28,6 @@ from tests.notifications.helpers import (
     coordinator_assigned,
     publish,
     referral_event,
-    wait_for,
     webhook_receiver,
 )
 

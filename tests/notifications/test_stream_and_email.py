@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from homeward.common.testing.kafka import wait_for
 from tests.notifications.conftest import NotificationsHarness
 from tests.notifications.helpers import (
     case_registered,
@@ -16,7 +17,6 @@ from tests.notifications.helpers import (
     publish,
     referral_event,
     serve,
-    wait_for,
 )
 
 

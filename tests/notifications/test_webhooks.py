@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from homeward.common.testing.kafka import wait_for
 from tests.notifications.conftest import NotificationsHarness
 from tests.notifications.helpers import (
     case_registered,
     publish,
     referral_event,
-    wait_for,
     webhook_receiver,
 )
 

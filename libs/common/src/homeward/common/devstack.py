@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from homeward.common.demo import seed_demo_data
 from homeward.common.events.tansu import TansuBroker
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
@@ -49,6 +50,7 @@ class EmbeddedStack:
         self.children: list[Child] = []
         self.broker: TansuBroker | None = None
         self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+        self.demo_case_code: str | None = None
 
     @property
     def idp_url(self) -> str:
@@ -93,6 +95,10 @@ class EmbeddedStack:
             )
         services = self.children[1:]
         await asyncio.gather(*(self._wait_ready(c, "/readyz", deadline) for c in services))
+        self.demo_case_code = await seed_demo_data(
+            intake_url=self.service_url("intake"),
+            token_url=f"{self.issuer}/protocol/openid-connect/token",
+        )
 
     async def _spawn(
         self, name: str, module: str, args: list[str], url: str, env: dict[str, str]
@@ -155,6 +161,12 @@ class EmbeddedStack:
             f"  curl -s {token_url} -u school-system:school-system-secret \\",
             "      -d grant_type=client_credentials",
             "",
+            "Demo data: "
+            + (
+                f"the family {self.demo_case_code} (a mother and two children) in riverton."
+                if self.demo_case_code
+                else "kept from the last run (the data folder already has cases)."
+            ),
             f"Logs: {self.data_dir / 'logs'}. Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)

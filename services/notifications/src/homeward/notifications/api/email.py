@@ -18,13 +18,13 @@ async def opt_in_email(
 ) -> EmailOptInView:
     """Receive your notifications by email too, at this address of yours."""
     row = await handlers.opt_in(session, principal=principal, address=body.address)
-    return EmailOptInView.of(row)
+    return EmailOptInView.model_validate(row)
 
 
 @router.get("", name="read_email_opt_in", response_model=EmailOptInView)
 async def read_email_opt_in(principal: EmailSubscriber, session: SessionDep) -> EmailOptInView:
     """Your email opt-in (404 if you have none)."""
-    return EmailOptInView.of(await handlers.read_opt_in(session, principal=principal))
+    return EmailOptInView.model_validate(await handlers.read_opt_in(session, principal=principal))
 
 
 @router.delete(

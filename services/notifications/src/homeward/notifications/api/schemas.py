@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from homeward.notifications.adapters.tables import (
-    DeliveryAttemptRow,
-    DeliveryRow,
-    EmailOptInRow,
-    SubscriptionRow,
-)
+from homeward.notifications.adapters.tables import DeliveryAttemptRow, DeliveryRow
 from homeward.notifications.handlers.inbox import InboxItem
 
 
@@ -64,20 +60,17 @@ class EmailOptIn(BaseModel):
     address: str = Field(max_length=320, pattern=r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
-class EmailOptInView(BaseModel):
+class RowView(BaseModel):
+    """A view read straight from a table row's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class EmailOptInView(RowView):
     address: str
     municipality: str
     roles: list[str]
     opted_in_at: datetime
-
-    @classmethod
-    def of(cls, row: EmailOptInRow) -> EmailOptInView:
-        return cls(
-            address=row.address,
-            municipality=row.municipality,
-            roles=row.roles,
-            opted_in_at=row.opted_in_at,
-        )
 
 
 class NewSubscription(BaseModel):
@@ -94,7 +87,7 @@ class NewSubscription(BaseModel):
     )
 
 
-class SubscriptionView(BaseModel):
+class SubscriptionView(RowView):
     id: str
     agency_id: str
     url: str
@@ -104,43 +97,20 @@ class SubscriptionView(BaseModel):
     disabled_at: datetime | None
     disabled_reason: str | None
 
-    @classmethod
-    def of(cls, row: SubscriptionRow) -> SubscriptionView:
-        return cls(
-            id=row.id,
-            agency_id=row.agency_id,
-            url=row.url,
-            event_types=row.event_types,
-            status=row.status,
-            created_at=row.created_at,
-            disabled_at=row.disabled_at,
-            disabled_reason=row.disabled_reason,
-        )
-
 
 class SubscriptionCreated(SubscriptionView):
     secret: str = Field(description="shown once: verify `webhook-signature` with it")
 
 
-class AttemptView(BaseModel):
+class AttemptView(RowView):
     attempt: int
     attempted_at: datetime
     status_code: int | None
     error: str | None
     duration_ms: int
 
-    @classmethod
-    def of(cls, row: DeliveryAttemptRow) -> AttemptView:
-        return cls(
-            attempt=row.attempt,
-            attempted_at=row.attempted_at,
-            status_code=row.status_code,
-            error=row.error,
-            duration_ms=row.duration_ms,
-        )
 
-
-class DeliveryView(BaseModel):
+class DeliveryView(RowView):
     id: str
     subscription_id: str
     event_type: str
@@ -153,19 +123,9 @@ class DeliveryView(BaseModel):
     attempt_log: list[AttemptView] = []
 
     @classmethod
-    def of(cls, row: DeliveryRow, attempts: list[DeliveryAttemptRow] = ()) -> DeliveryView:  # type: ignore[assignment]
-        return cls(
-            id=row.id,
-            subscription_id=row.subscription_id,
-            event_type=row.event_type,
-            status=row.status,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            last_status_code=row.last_status_code,
-            created_at=row.created_at,
-            delivered_at=row.delivered_at,
-            attempt_log=[AttemptView.of(a) for a in attempts],
-        )
+    def of(cls, row: DeliveryRow, attempts: Sequence[DeliveryAttemptRow] = ()) -> DeliveryView:
+        log = [AttemptView.model_validate(attempt) for attempt in attempts]
+        return cls.model_validate(row).model_copy(update={"attempt_log": log})
 
 
 class DeliveryHealth(BaseModel):

@@ -49,7 +49,7 @@ async def create_subscription(
         keyring=keyring,
         policy=policy,
     )
-    return SubscriptionCreated(**SubscriptionView.of(row).model_dump(), secret=secret)
+    return SubscriptionCreated(**SubscriptionView.model_validate(row).model_dump(), secret=secret)
 
 
 @router.get("/subscriptions", name="list_subscriptions", response_model=list[SubscriptionView])
@@ -62,7 +62,7 @@ async def list_subscriptions(
     rows = await handlers.list_subscriptions(
         session, principal=principal, status=subscription_status
     )
-    return [SubscriptionView.of(row) for row in rows]
+    return [SubscriptionView.model_validate(row) for row in rows]
 
 
 @router.get(
@@ -75,7 +75,7 @@ async def read_subscription(
     row = await handlers.get_subscription(
         session, principal=principal, subscription_id=subscription_id
     )
-    return SubscriptionView.of(row)
+    return SubscriptionView.model_validate(row)
 
 
 @router.post(
@@ -90,7 +90,7 @@ async def enable_subscription(
     row = await handlers.set_status(
         session, principal=principal, subscription_id=subscription_id, active=True
     )
-    return SubscriptionView.of(row)
+    return SubscriptionView.model_validate(row)
 
 
 @router.post(
@@ -105,7 +105,7 @@ async def disable_subscription(
     row = await handlers.set_status(
         session, principal=principal, subscription_id=subscription_id, active=False
     )
-    return SubscriptionView.of(row)
+    return SubscriptionView.model_validate(row)
 
 
 @router.delete(

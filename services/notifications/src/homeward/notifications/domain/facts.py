@@ -15,6 +15,12 @@ from typing import Any
 TYPE_NAME = re.compile(r"^homeward\.(?P<noun>[a-z0-9_]+)\.(?P<verb>[a-z0-9_]+)\.v[0-9]+$")
 
 
+def action_of(event_type: str) -> str:
+    """`referral.accepted` for `homeward.referral.accepted.v1`: versions route alike."""
+    match = TYPE_NAME.match(event_type)
+    return f"{match['noun']}.{match['verb']}" if match else event_type
+
+
 @dataclass(frozen=True, kw_only=True)
 class CaseFacts:
     case_id: str
@@ -47,9 +53,7 @@ class RoutedEvent:
 
     @property
     def action(self) -> str:
-        """`referral.accepted` for `homeward.referral.accepted.v1`: versions route alike."""
-        match = TYPE_NAME.match(self.event_type)
-        return f"{match['noun']}.{match['verb']}" if match else self.event_type
+        return action_of(self.event_type)
 
     def text(self, name: str) -> str | None:
         value = self.data.get(name)

@@ -19,7 +19,7 @@ from homeward.notifications.adapters.tables import (
     SubscriptionRow,
 )
 from homeward.notifications.domain.content import Content, email_text
-from homeward.notifications.domain.facts import TYPE_NAME
+from homeward.notifications.domain.facts import action_of
 from homeward.notifications.domain.scopes import Recipient, ScopeKind
 from homeward.notifications.domain.webhooks import new_message_id
 
@@ -88,11 +88,8 @@ def webhook_payload(item: NotificationRow) -> str:
 
 def subscribed(subscription: SubscriptionRow, event_type: str) -> bool:
     """Empty list: everything. Entries match a full type or its `noun.verb` (any version)."""
-    if not subscription.event_types:
-        return True
-    match = TYPE_NAME.match(event_type)
-    action = f"{match['noun']}.{match['verb']}" if match else event_type
-    return event_type in subscription.event_types or action in subscription.event_types
+    wanted = subscription.event_types
+    return not wanted or event_type in wanted or action_of(event_type) in wanted
 
 
 async def _queue_webhooks(session: AsyncSession, *, agency_id: str, item: NotificationRow) -> None:

@@ -6,8 +6,7 @@ delivered twice makes its notifications once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,9 +36,8 @@ def event_handler(*, app_base_url: str) -> Handler:
 async def handle_event(session: AsyncSession, *, envelope: CloudEvent, app_base_url: str) -> None:
     # The envelope's data, not the parsed contract: fields are read defensively by name, so
     # one handler serves every version and every contract other teams are still growing.
-    data = envelope.data
-    probe = RoutedEvent(event_type=envelope.type, data=data)
-    case_id = _text(data, "case_id") or envelope.key
+    probe = RoutedEvent(event_type=envelope.type, data=envelope.data)
+    case_id = probe.text("case_id") or envelope.key
     case = await _learn_case(session, probe=probe, case_id=case_id)
     referral = await _learn_referral(session, probe=probe, case_id=case_id)
     case_referrals: list[ReferralFacts] = []
@@ -48,13 +46,7 @@ async def handle_event(session: AsyncSession, *, envelope: CloudEvent, app_base_
             select(ReferralFactsRow).where(ReferralFactsRow.case_id == case_id)
         )
         case_referrals = [_referral_facts(row) for row in rows]
-    routed = RoutedEvent(
-        event_type=envelope.type,
-        data=data,
-        case=case,
-        referral=referral,
-        case_referrals=case_referrals,
-    )
+    routed = replace(probe, case=case, referral=referral, case_referrals=case_referrals)
     routing = route(routed)
     if routing is None:
         return
@@ -117,18 +109,4 @@ async def _learn_referral(
 
 
 def _referral_facts(row: ReferralFactsRow) -> ReferralFacts:
-    return ReferralFacts(
-        referral_id=row.referral_id,
-        case_id=row.case_id,
-        agency_id=row.agency_id,
-        agency_type=row.agency_type,
-        person_id=row.person_id,
-        service_category=row.service_category,
-        requested_by=row.requested_by,
-        active=row.active,
-    )
-
-
-def _text(data: Mapping[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    return value if isinstance(value, str) and value else None
+    return ReferralFacts(**row.model_dump(exclude={"updated_at"}))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import Select, and_, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,10 +34,17 @@ def _scope_keys(principal: Principal) -> list[str]:
     return sorted(scope.key for scope in scopes_of(principal))
 
 
-def _joined(principal: Principal):  # type: ignore[no-untyped-def]
-    return and_(
+def _in_inbox(principal: Principal, scopes: Sequence[str], *columns: Any) -> Select:
+    """`columns` of the notifications addressed to `scopes`, each with this reader's receipt."""
+    receipt_of_reader = and_(
         col(ReceiptRow.notification_id) == col(NotificationRow.id),
         col(ReceiptRow.reader) == principal.actor,
+    )
+    return (
+        select(*columns)
+        .select_from(NotificationRow)
+        .outerjoin(ReceiptRow, receipt_of_reader)
+        .where(col(NotificationRow.recipient).in_(scopes))
     )
 
 
@@ -46,11 +54,7 @@ async def list_inbox(
     """Unread first, newest first within each group."""
     scopes = _scope_keys(principal)
     unread_filter = col(ReceiptRow.read_at).is_(None)
-    base = (
-        select(NotificationRow, ReceiptRow)
-        .outerjoin(ReceiptRow, _joined(principal))
-        .where(col(NotificationRow.recipient).in_(scopes))
-    )
+    base = _in_inbox(principal, scopes, NotificationRow, ReceiptRow)
     if unread_only:
         base = base.where(unread_filter)
     unread_first = case((unread_filter, 0), else_=1)
@@ -72,12 +76,7 @@ async def unread_count(session: AsyncSession, *, principal: Principal) -> int:
 async def _count(
     session: AsyncSession, *, principal: Principal, scopes: Sequence[str], unread_only: bool
 ) -> int:
-    query = (
-        select(func.count())
-        .select_from(NotificationRow)
-        .outerjoin(ReceiptRow, _joined(principal))
-        .where(col(NotificationRow.recipient).in_(scopes))
-    )
+    query = _in_inbox(principal, scopes, func.count())
     if unread_only:
         query = query.where(col(ReceiptRow.read_at).is_(None))
     return int((await session.exec(query)).one())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -27,6 +28,7 @@ from homeward.notifications.domain.webhooks import UnsafeTarget, new_secret
 from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
 
 SECRET_FIELD = "webhook_secret"  # noqa: S105 (the sealed field's name)
+AgencyOwned = TypeVar("AgencyOwned", SubscriptionRow, DeliveryRow)
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,11 @@ async def create_subscription(
     return row, secret
 
 
-def _visible(principal: Principal, agency_id: str) -> bool:
-    return principal.has_any(Role.ADMIN) or principal.agency_id == agency_id
+def _in_scope(principal: Principal, row: AgencyOwned | None, what: str) -> AgencyOwned:
+    """The row if the caller's agency owns it (admins: any); 404 as if absent otherwise."""
+    if row is None or not (principal.has_any(Role.ADMIN) or principal.agency_id == row.agency_id):
+        raise NotFound(f"no such {what}")
+    return row
 
 
 async def list_subscriptions(
@@ -114,10 +119,7 @@ async def list_subscriptions(
 async def get_subscription(
     session: AsyncSession, *, principal: Principal, subscription_id: str
 ) -> SubscriptionRow:
-    row = await session.get(SubscriptionRow, subscription_id)
-    if row is None or not _visible(principal, row.agency_id):
-        raise NotFound("no such subscription")
-    return row
+    return _in_scope(principal, await session.get(SubscriptionRow, subscription_id), "subscription")
 
 
 async def set_status(
@@ -186,9 +188,7 @@ async def replay_delivery(
     session: AsyncSession, *, principal: Principal, delivery_id: str
 ) -> DeliveryRow:
     """Send a delivery again (same `webhook-id`, so receivers can dedupe), attempts restart."""
-    delivery = await session.get(DeliveryRow, delivery_id)
-    if delivery is None or not _visible(principal, delivery.agency_id):
-        raise NotFound("no such delivery")
+    delivery = _in_scope(principal, await session.get(DeliveryRow, delivery_id), "delivery")
     delivery.status, delivery.next_attempt_at = "pending", utcnow()
     delivery.attempts = 0
     session.add(delivery)

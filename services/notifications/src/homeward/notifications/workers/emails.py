@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlmodel import col, select
 
 from homeward.common.db import Database, utcnow
@@ -13,6 +12,7 @@ from homeward.notifications.adapters.mailer import SmtpMailer
 from homeward.notifications.adapters.tables import EmailRow
 from homeward.notifications.domain.webhooks import retry_delay
 from homeward.notifications.settings import NotificationsSettings
+from homeward.notifications.workers.polling import claim_due
 
 logger = logging.getLogger("homeward.notifications.email")
 BATCH = 20
@@ -37,23 +37,16 @@ class EmailSender:
 
     async def _claim_due(self) -> list[int]:
         now = utcnow()
+        due = (
+            select(EmailRow.id, EmailRow.next_attempt_at)
+            .where(EmailRow.status == "pending", col(EmailRow.next_attempt_at) <= now)
+            .order_by(col(EmailRow.id))
+            .limit(BATCH)
+        )
         async with self.database.transaction() as session:
-            due = await session.exec(
-                select(EmailRow.id, EmailRow.next_attempt_at)
-                .where(EmailRow.status == "pending", col(EmailRow.next_attempt_at) <= now)
-                .order_by(col(EmailRow.id))
-                .limit(BATCH)
+            return await claim_due(
+                session, EmailRow, due=due, lease_until=now + timedelta(minutes=2)
             )
-            claimed = []
-            for email_id, due_at in due.all():
-                result = await (await session.connection()).execute(
-                    update(EmailRow)
-                    .where(col(EmailRow.id) == email_id, col(EmailRow.next_attempt_at) == due_at)
-                    .values(next_attempt_at=now + timedelta(minutes=2))
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(email_id)
-        return claimed
 
     async def _send(self, email_id: int) -> None:
         async with self.database.sessions() as session:

@@ -1,4 +1,5 @@
-"""The loop both workers share: work while there is work, then wait for a wake-up or a poll."""
+"""What both workers share: the loop (work while there is work, then wait for a wake-up or a
+poll), and claiming due rows with a lease so that several replicas never take the same one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, update
+from sqlmodel import SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.notifications.live import NotificationSignal
 
@@ -48,3 +55,22 @@ class PollingWorker:
                 done = 0
             if not done:
                 await self.signal.wait(seen=seen, timeout_s=self.poll_interval_s)
+
+
+async def claim_due(
+    session: AsyncSession, table: type[SQLModel], *, due: Select, lease_until: datetime
+) -> list[Any]:
+    """The ids among `due` (rows of `id, next_attempt_at`) this caller now holds until
+    `lease_until`: a conditional update on `next_attempt_at` claims each, and loses to any
+    other replica that moved it first."""
+    connection = await session.connection()
+    claimed = []
+    for row_id, due_at in (await session.exec(due)).all():
+        result = await connection.execute(
+            update(table)
+            .where(col(table.id) == row_id, col(table.next_attempt_at) == due_at)  # type: ignore[attr-defined]
+            .values(next_attempt_at=lease_until)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row_id)
+    return claimed

@@ -13,7 +13,6 @@ import time
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +30,7 @@ from homeward.notifications.domain.webhooks import UnsafeTarget, retry_delay, si
 from homeward.notifications.handlers.dispatch import dispatch
 from homeward.notifications.handlers.subscriptions import open_secret
 from homeward.notifications.settings import NotificationsSettings
+from homeward.notifications.workers.polling import claim_due
 
 logger = logging.getLogger("homeward.notifications.webhooks")
 BATCH = 20
@@ -65,29 +65,19 @@ class WebhookDeliverer:
     async def _claim_due(self) -> list[str]:
         now = utcnow()
         lease_until = now + timedelta(seconds=self.settings.webhook_timeout_s + 30)
-        async with self.database.transaction() as session:
-            due = await session.exec(
-                select(DeliveryRow.id, DeliveryRow.next_attempt_at)
-                .join(SubscriptionRow, col(SubscriptionRow.id) == col(DeliveryRow.subscription_id))
-                .where(
-                    DeliveryRow.status == "pending",
-                    col(DeliveryRow.next_attempt_at) <= now,
-                    SubscriptionRow.status == "active",
-                )
-                .order_by(col(DeliveryRow.next_attempt_at))
-                .limit(BATCH)
+        due = (
+            select(DeliveryRow.id, DeliveryRow.next_attempt_at)
+            .join(SubscriptionRow, col(SubscriptionRow.id) == col(DeliveryRow.subscription_id))
+            .where(
+                DeliveryRow.status == "pending",
+                col(DeliveryRow.next_attempt_at) <= now,
+                SubscriptionRow.status == "active",
             )
-            claimed = []
-            for delivery_id, due_at in due.all():
-                result = await (await session.connection()).execute(
-                    update(DeliveryRow)
-                    .where(col(DeliveryRow.id) == delivery_id)
-                    .where(col(DeliveryRow.next_attempt_at) == due_at)
-                    .values(next_attempt_at=lease_until)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(delivery_id)
-        return claimed
+            .order_by(col(DeliveryRow.next_attempt_at))
+            .limit(BATCH)
+        )
+        async with self.database.transaction() as session:
+            return await claim_due(session, DeliveryRow, due=due, lease_until=lease_until)
 
     async def _attempt(self, delivery_id: str) -> None:
         async with self.database.sessions() as session:
