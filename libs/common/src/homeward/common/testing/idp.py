@@ -7,24 +7,20 @@ faked. `sign` forges tokens with the issuer's own private key for the attack tes
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest_asyncio
-import uvicorn
 
 from homeward.common.auth.oidc import JwksCache, TokenValidator
 from homeward.common.idp.app import create_idp_app
 from homeward.common.idp.keys import SigningKeys
 from homeward.common.idp.realm import DEFAULT_REALM_PATH, Realm, load_realm
-
-STARTUP_TIMEOUT_S = 10.0
+from homeward.common.testing.servers import serving
 
 
 class RunningIdentityProvider:
@@ -135,42 +131,18 @@ class CountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class _EmbeddedServer(uvicorn.Server):
-    # Ctrl-C belongs to the test runner, not to a server living inside its event loop.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def running_identity_provider(
     realm_path: Path | str = DEFAULT_REALM_PATH, host: str = "127.0.0.1", port: int = 0
 ) -> AsyncIterator[RunningIdentityProvider]:
     """Serve the issuer on `host:port` (0: any free port) until the block ends."""
-    # Bound here, before the app exists, so the issuer URL carries the real port and no
-    # other process can take the port between choosing and serving it.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    base_url = f"http://{host}:{listener.getsockname()[1]}"
     realm, keys = load_realm(realm_path), SigningKeys()
-    app = create_idp_app(realm=realm, public_url=base_url, keys=keys)
-    server = _EmbeddedServer(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not server.started:
-            if serving.done():
-                serving.result()  # raises what stopped it
-                raise RuntimeError("the identity provider stopped during start-up")
-            if time.monotonic() > deadline:
-                raise TimeoutError("the identity provider did not start")
-            await asyncio.sleep(0.01)
+
+    def issuer_app(base_url: str) -> Any:
+        return create_idp_app(realm=realm, public_url=base_url, keys=keys)
+
+    async with serving(issuer_app, host=host, port=port) as base_url:
         yield RunningIdentityProvider(base_url=base_url, realm=realm, keys=keys)
-    finally:
-        server.should_exit = True
-        await serving
-        listener.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
