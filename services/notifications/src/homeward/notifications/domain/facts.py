@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 TYPE_NAME = re.compile(r"^homeward\.(?P<noun>[a-z0-9_]+)\.(?P<verb>[a-z0-9_]+)\.v[0-9]+$")
 
 
+@lru_cache(maxsize=1024)  # a few dozen event types, each asked several times per event
 def action_of(event_type: str) -> str:
     """`referral.accepted` for `homeward.referral.accepted.v1`: versions route alike."""
     match = TYPE_NAME.match(event_type)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import Table, insert, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,14 +31,111 @@ WROTE_NOTIFICATIONS = "homeward.notifications.wrote"
 STREAM_ORDER_LOCK = 7_310_042
 
 
+# Where the lock is held: once taken, a transaction keeps it until it ends.
+_STREAM_LOCK_HELD = "homeward.notifications.stream_lock"
+_LOOKUPS = "homeward.notifications.lookups"
+NOTIFICATIONS: Table = NotificationRow.__table__  # type: ignore[attr-defined]
+# One INSERT .. RETURNING (built once): the ids, without flushing the rest of the session.
+INSERT_NOTIFICATIONS = insert(NOTIFICATIONS).returning(
+    NOTIFICATIONS.c.id, sort_by_parameter_order=True
+)
+
+
+@dataclass
+class Lookups:
+    """Who receives what beyond the inbox: an agency's active webhook subscriptions, and
+    the addresses of the staff of a user or role scope who opted in to email. Each is read
+    once, then kept for the rest of the lookups' life (see `lookups_of`)."""
+
+    subscriptions: dict[str, list[SubscriptionRow]] = field(default_factory=dict)
+    addresses: dict[Recipient, list[str]] = field(default_factory=dict)
+
+    async def load(self, session: AsyncSession, recipients: Sequence[Recipient]) -> None:
+        """Read what is not known yet about `recipients`: one query per kind at most."""
+        agencies = {r.value for r in recipients if r.kind is ScopeKind.AGENCY}
+        agencies -= self.subscriptions.keys()
+        staff = [
+            r for r in dict.fromkeys(recipients)
+            if r.kind in (ScopeKind.USER, ScopeKind.ROLE) and r not in self.addresses
+        ]  # fmt: skip
+        if agencies:
+            await self._load_subscriptions(session, agencies)
+        if staff:
+            await self._load_addresses(session, staff)
+
+    async def _load_subscriptions(self, session: AsyncSession, agencies: set[str]) -> None:
+        for agency in agencies:
+            self.subscriptions[agency] = []
+        rows = await session.exec(
+            select(SubscriptionRow).where(
+                col(SubscriptionRow.agency_id).in_(agencies), SubscriptionRow.status == "active"
+            )
+        )
+        for subscription in rows:
+            self.subscriptions[subscription.agency_id].append(subscription)
+
+    async def _load_addresses(self, session: AsyncSession, staff: list[Recipient]) -> None:
+        users = {r.value for r in staff if r.kind is ScopeKind.USER}
+        roles = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.ROLE}
+        municipalities = {municipality for _, _, municipality in roles.values()}
+        rows = (
+            await session.exec(
+                select(
+                    EmailOptInRow.username,
+                    EmailOptInRow.municipality,
+                    EmailOptInRow.roles,
+                    EmailOptInRow.address,
+                )
+                .where(
+                    or_(
+                        col(EmailOptInRow.username).in_(users),
+                        col(EmailOptInRow.municipality).in_(municipalities),
+                    )
+                )
+                .order_by(col(EmailOptInRow.reader))
+            )
+        ).all()
+        for recipient in staff:
+            if recipient.kind is ScopeKind.USER:
+                wanted = [row.address for row in rows if row.username == recipient.value]
+            else:
+                role, _, municipality = roles[recipient]
+                wanted = [
+                    row.address
+                    for row in rows
+                    if row.municipality == municipality and role in row.roles
+                ]
+            self.addresses[recipient] = wanted
+
+
+def lookups_of(session: AsyncSession) -> Lookups:
+    """The lookups of the session's transaction, shared by every event handled in it (a
+    consumer's batch): subscriptions and opt-ins are read once per batch, not per event.
+    Only for transactions that do not change subscriptions or opt-ins themselves."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_LOOKUPS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, Lookups())
+        if transaction is not None:
+            session.info[_LOOKUPS] = held
+    return held[1]
+
+
 async def dispatch(
-    session: AsyncSession, *, event_id: str, content: Content, recipients: Sequence[Recipient]
+    session: AsyncSession,
+    *,
+    event_id: str,
+    content: Content,
+    recipients: Sequence[Recipient],
+    lookups: Lookups | None = None,
 ) -> list[NotificationRow]:
+    """Inbox items for `recipients` (written now, so that their ids follow the stream
+    order), and their deliveries and emails (added to the session). `lookups`: what is known
+    already of subscriptions and opt-ins in this transaction (by default, read afresh)."""
     await _serialise_stream_order(session)
     now = utcnow()
-    items = []
-    for recipient in recipients:
-        item = NotificationRow(
+    items = [
+        NotificationRow(
             event_id=event_id,
             recipient=recipient.key,
             event_type=content.event_type,
@@ -47,14 +145,25 @@ async def dispatch(
             link=content.link,
             created_at=now,
         )
-        session.add(item)
-        items.append(item)
-    await session.flush()
+        for recipient in recipients
+    ]
+    if items:
+        ids = await session.exec(
+            INSERT_NOTIFICATIONS, params=[item.model_dump(exclude={"id"}) for item in items]
+        )
+        for item, (item_id,) in zip(items, ids, strict=True):
+            item.id = item_id
+    lookups = lookups or Lookups()
+    await lookups.load(session, recipients)
+    email: tuple[str, str] | None = None
     for recipient, item in zip(recipients, items, strict=True):
         if recipient.kind is ScopeKind.AGENCY:
-            await _queue_webhooks(session, agency_id=recipient.value, item=item)
+            _queue_webhooks(session, item, lookups.subscriptions[recipient.value])
         elif recipient.kind in (ScopeKind.USER, ScopeKind.ROLE):
-            await _queue_emails(session, recipient=recipient, item=item, content=content)
+            addresses = lookups.addresses[recipient]
+            if addresses:
+                email = email or email_text(content)
+                _queue_emails(session, item, addresses, email)
     session.info[WROTE_NOTIFICATIONS] = True
     return items
 
@@ -62,13 +171,19 @@ async def dispatch(
 async def _serialise_stream_order(session: AsyncSession) -> None:
     """The live stream resumes from the last id a client saw, so ids must become visible in
     order. On PostgreSQL two transactions could commit ids 6 then 5, and a client that saw 6
-    would never get 5; a transaction-scoped advisory lock makes writers take turns. SQLite
-    has one writer at a time anyway."""
+    would never get 5; a transaction-scoped advisory lock makes writers take turns (taken
+    before the first inbox item of a transaction, held until it ends). SQLite has one writer
+    at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # A savepoint rolled back may have released it: keyed by the innermost transaction.
+    sync_session = session.sync_session
+    transaction = sync_session.get_nested_transaction() or sync_session.get_transaction()
+    if transaction is not None and session.info.get(_STREAM_LOCK_HELD) is transaction:
+        return
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": STREAM_ORDER_LOCK}
-        )
+    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STREAM_ORDER_LOCK})
+    session.info[_STREAM_LOCK_HELD] = transaction
 
 
 def webhook_payload(item: NotificationRow) -> str:
@@ -92,52 +207,42 @@ def subscribed(subscription: SubscriptionRow, event_type: str) -> bool:
     return not wanted or event_type in wanted or action_of(event_type) in wanted
 
 
-async def _queue_webhooks(session: AsyncSession, *, agency_id: str, item: NotificationRow) -> None:
-    subscriptions = await session.exec(
-        select(SubscriptionRow).where(
-            SubscriptionRow.agency_id == agency_id, SubscriptionRow.status == "active"
-        )
-    )
+def _queue_webhooks(
+    session: AsyncSession, item: NotificationRow, subscriptions: Sequence[SubscriptionRow]
+) -> None:
+    payload: str | None = None
     for subscription in subscriptions:
         if subscribed(subscription, item.event_type):
-            session.add(new_delivery(subscription, item))
+            payload = payload or webhook_payload(item)
+            session.add(new_delivery(subscription, item, payload=payload))
 
 
-def new_delivery(subscription: SubscriptionRow, item: NotificationRow) -> DeliveryRow:
+def new_delivery(
+    subscription: SubscriptionRow, item: NotificationRow, *, payload: str | None = None
+) -> DeliveryRow:
     return DeliveryRow(
         id=new_message_id(),
         subscription_id=subscription.id,
         agency_id=subscription.agency_id,
         event_id=item.event_id,
         event_type=item.event_type,
-        payload=webhook_payload(item),
+        payload=payload or webhook_payload(item),
         status="pending",
         next_attempt_at=item.created_at,
         created_at=item.created_at,
     )
 
 
-async def _queue_emails(
-    session: AsyncSession, *, recipient: Recipient, item: NotificationRow, content: Content
+def _queue_emails(
+    session: AsyncSession, item: NotificationRow, addresses: Sequence[str], email: tuple[str, str]
 ) -> None:
-    query = select(EmailOptInRow)
-    if recipient.kind is ScopeKind.USER:
-        query = query.where(EmailOptInRow.username == recipient.value)
-    else:
-        role, _, municipality = recipient.value.partition("@")
-        query = query.where(EmailOptInRow.municipality == municipality)
-    opted_in = [
-        row
-        for row in await session.exec(query.order_by(col(EmailOptInRow.reader)))
-        if recipient.kind is ScopeKind.USER or role in row.roles
-    ]
-    subject, body = email_text(content)
-    for row in opted_in:
-        assert item.id is not None
+    assert item.id is not None
+    subject, body = email
+    for address in addresses:
         session.add(
             EmailRow(
                 notification_id=item.id,
-                address=row.address,
+                address=address,
                 subject=subject,
                 body=body,
                 status="pending",
