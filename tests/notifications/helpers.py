@@ -3,11 +3,8 @@ that verifies signatures, an SMTP server."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import socket
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +12,6 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from typing import Any
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +20,7 @@ from starlette.routing import Route
 
 from homeward.common.events import Broker, CloudEvent, registry
 from homeward.common.testing.kafka import free_port
+from homeward.common.testing.servers import serving
 from homeward.notifications.domain.webhooks import verify
 
 RIVERTON_CASE = "6a1b0c3e-0000-4000-8000-000000000001"
@@ -131,34 +128,11 @@ def referral_event(
 # --- a real HTTP server in the test's event loop -------------------------------------------
 
 
-class _EmbeddedServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serve(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
     """Serve an ASGI app on a free loopback port; yields its base URL."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    server = _EmbeddedServer(uvicorn.Config(app, lifespan=lifespan, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if serving.done():
-                serving.result()
-            if time.monotonic() > deadline:
-                raise TimeoutError("server did not start")
-            await asyncio.sleep(0.01)
+    async with serving(lambda _base_url: app, lifespan=lifespan) as base_url:
         yield base_url
-    finally:
-        server.should_exit = True
-        await serving
-        listener.close()
 
 
 @dataclass
