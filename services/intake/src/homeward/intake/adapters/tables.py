@@ -7,17 +7,23 @@ case's data key, so erasing the case (destroying the key) leaves nothing readabl
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
+from sqlalchemy.orm import relationship
 from sqlmodel import Field, Relationship, SQLModel
 
 from homeward.common.db import UTCDateTime
 
+
 # The unit of work orders its INSERTs by relationships, not by foreign keys: these let a
 # registration stage a case, its persons and their identities and flush them in one go.
 # Never loaded (async sessions cannot lazy-load); code sets and reads the `*_id` columns.
-_FOR_FLUSH_ORDER_ONLY = {"lazy": "raise"}
+# Targets are named with their module: every service's tables share SQLModel's registry, and
+# documents has a `PersonRow` too (the two meet when the test suite imports every service).
+def _for_flush_order_only(target: str) -> Any:
+    return Relationship(sa_relationship=relationship(f"{__name__}.{target}", lazy="raise"))
 
 
 def new_id() -> str:
@@ -54,7 +60,7 @@ class PersonRow(SQLModel, table=True):
     guardian_id: str | None = Field(default=None, foreign_key="intake_persons.id", max_length=36)
     added_at: datetime = Field(sa_type=UTCDateTime)
 
-    case: CaseRow = Relationship(sa_relationship_kwargs=_FOR_FLUSH_ORDER_ONLY)
+    case: CaseRow = _for_flush_order_only("CaseRow")
 
 
 class IdentityRow(SQLModel, table=True):
@@ -70,7 +76,7 @@ class IdentityRow(SQLModel, table=True):
     phone_sealed: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
 
-    person: PersonRow = Relationship(sa_relationship_kwargs=_FOR_FLUSH_ORDER_ONLY)
+    person: PersonRow = _for_flush_order_only("PersonRow")
 
 
 class ReceivingFamilyRow(SQLModel, table=True):
