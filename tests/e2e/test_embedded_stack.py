@@ -7,104 +7,22 @@ ports and a scratch data folder so that it never collides with a developer's run
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
 
-SERVICES = ("intake", "referrals", "documents", "notifications")
+from tests.e2e.stack import SERVICES, RunningStack, running_stack
 
 pytestmark = pytest.mark.stack
 
 
-def _free_port_block(size: int) -> int:
-    """A first port whose `size` successors are all free on loopback."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        if first + size >= 65535:
-            continue
-        try:
-            for port in range(first, first + size):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no block of free ports")
-
-
-async def _token(client: httpx.AsyncClient, stack: RunningStack, username: str) -> str:
-    response = await client.post(
-        stack.token_url,
-        data={"grant_type": "password", "client_id": "homeward-demo",
-              "username": username, "password": "demo"},
-    )  # fmt: skip
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
-
-
-class RunningStack:
-    def __init__(self, process: asyncio.subprocess.Process, base_port: int, output: list[str]):
-        self.process = process
-        self.base_port = base_port
-        self.output = output
-
-    def service_url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.base_port + 1 + SERVICES.index(name)}"
-
-    @property
-    def token_url(self) -> str:
-        return f"http://127.0.0.1:{self.base_port}/realms/homeward/protocol/openid-connect/token"
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningStack]:
-    base_port = _free_port_block(5)
-    kafka_port = _free_port_block(1)
-    data_dir: Path = tmp_path_factory.mktemp("stack")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "homeward.common.devstack",
-        "--base-port",
-        str(base_port),
-        "--kafka-port",
-        str(kafka_port),
-        "--data-dir",
-        str(data_dir),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-    )
-    output: list[str] = []
-
-    async def until_ready() -> None:
-        assert process.stdout is not None
-        async for raw in process.stdout:
-            output.append(raw.decode(errors="replace"))
-            if output[-1].startswith("Ready in"):
-                return
-        raise AssertionError("the stack exited before it was ready:\n" + "".join(output))
-
-    try:
-        await asyncio.wait_for(until_ready(), timeout=60)
-    except BaseException:
-        process.kill()
-        await process.wait()
-        raise
-    yield RunningStack(process, base_port, output)
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
+    async with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 async def test_every_service_reports_ready(stack: RunningStack) -> None:
@@ -118,18 +36,8 @@ async def test_every_service_reports_ready(stack: RunningStack) -> None:
 async def test_authenticated_call_to_each_service_answers_200_and_anonymous_401(
     stack: RunningStack,
 ) -> None:
+    token = await stack.user_token("coordinator.riverton")
     async with httpx.AsyncClient(timeout=5) as client:
-        token_response = await client.post(
-            stack.token_url,
-            data={
-                "grant_type": "password",
-                "client_id": "homeward-demo",
-                "username": "coordinator.riverton",
-                "password": "demo",
-            },
-        )
-        assert token_response.status_code == 200, token_response.text
-        token = token_response.json()["access_token"]
         for name in SERVICES:
             me = await client.get(
                 stack.service_url(name) + "/v1/me", headers={"Authorization": f"Bearer {token}"}
@@ -158,7 +66,7 @@ async def test_the_stack_comes_with_a_demo_family_only_its_municipality_sees(
     assert code.startswith("HW-") and code in printed
     async with httpx.AsyncClient(timeout=5) as client:
         for user, expected in (("coordinator.riverton", [code]), ("coordinator.lakeside", [])):
-            token = await _token(client, stack, user)
+            token = await stack.user_token(user)
             cases = await client.get(
                 stack.service_url("intake") + "/v1/cases",
                 headers={"Authorization": f"Bearer {token}"},

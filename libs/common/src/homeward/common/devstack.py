@@ -63,7 +63,7 @@ class EmbeddedStack:
     def service_url(self, name: str) -> str:
         return f"http://{self.host}:{self.base_port + 1 + SERVICES.index(name)}"
 
-    async def start(self, *, ready_timeout_s: float = 30.0) -> None:
+    async def start(self, *, ready_timeout_s: float = 90.0) -> None:
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.bootstrap:
             self.broker = TansuBroker(port=self.kafka_port, host=self.host)

@@ -10,7 +10,8 @@ from pydantic import Field
 from homeward.common.settings import CommonSettings
 from homeward.common.vocabulary import ServiceCategory
 
-# Urgent basics are answered within a day; the rest within a working week.
+# Urgent basics are answered within a day; the rest within a working week. Hours may be
+# fractional (a test environment can make a deadline pass in seconds).
 DEFAULT_ACCEPTANCE_HOURS = {
     ServiceCategory.BASIC_NEEDS.value: 24,
     ServiceCategory.HEALTH_CARE.value: 48,
@@ -27,8 +28,8 @@ DEFAULT_COMPLETION_DAYS = {
 class ReferralsSettings(CommonSettings):
     service_name: ClassVar[str] = "referrals"
 
-    acceptance_deadline_hours: dict[str, int] = Field(default_factory=DEFAULT_ACCEPTANCE_HOURS.copy)
-    default_acceptance_deadline_hours: int = 120
+    acceptance_deadline_hours: dict[str, float] = Field(default_factory=DEFAULT_ACCEPTANCE_HOURS.copy)
+    default_acceptance_deadline_hours: float = 120
     completion_target_days: dict[str, int] = Field(default_factory=DEFAULT_COMPLETION_DAYS.copy)
     default_completion_target_days: int = 90
     supervisor_escalation_factor: float = Field(default=2.0, ge=1.0)

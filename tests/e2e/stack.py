@@ -1,0 +1,117 @@
+"""The embedded stack as a user starts it (`python -m homeward.common.devstack`), for tests.
+
+It runs on free ports and a scratch data folder, so it never collides with a developer's
+running stack; `env` adds settings for every child (short deadlines, a test SMTP server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("intake", "referrals", "documents", "notifications")
+
+
+def free_port_block(size: int) -> int:
+    """A first port whose `size` successors are all free on loopback."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + size >= 65535:
+            continue
+        try:
+            for port in range(first, first + size):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no block of free ports")
+
+
+class RunningStack:
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        *,
+        base_port: int,
+        kafka_port: int,
+        data_dir: Path,
+        output: list[str],
+    ) -> None:
+        self.process = process
+        self.base_port = base_port
+        self.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+        self.data_dir = data_dir
+        self.output = output
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.base_port + 1 + SERVICES.index(name)}"
+
+    @property
+    def token_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port}/realms/homeward/protocol/openid-connect/token"
+
+    async def user_token(self, username: str) -> str:
+        form = {"grant_type": "password", "client_id": "homeward-demo",
+                "username": username, "password": "demo"}  # fmt: skip
+        return await self._token(form, auth=None)
+
+    async def system_token(self, client_id: str) -> str:
+        """A partner system's token (client credentials; demo secret `<client>-secret`)."""
+        form = {"grant_type": "client_credentials"}
+        return await self._token(form, auth=(client_id, f"{client_id}-secret"))
+
+    async def _token(self, form: dict[str, str], auth: tuple[str, str] | None) -> str:
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.post(self.token_url, data=form, auth=auth)
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def logs(self) -> str:
+        return "".join(
+            path.read_text(errors="replace") for path in sorted(self.data_dir.glob("logs/*.log"))
+        )
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    data_dir: Path, env: Mapping[str, str] | None = None, *, ready_timeout_s: float = 90
+) -> AsyncIterator[RunningStack]:
+    base_port = free_port_block(5)
+    kafka_port = free_port_block(1)
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "homeward.common.devstack",
+        "--base-port", str(base_port), "--kafka-port", str(kafka_port),
+        "--data-dir", str(data_dir),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**clean_env, **(env or {})},
+    )  # fmt: skip
+    output: list[str] = []
+
+    async def until_ready() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            output.append(raw.decode(errors="replace"))
+            if output[-1].startswith("Ready in"):
+                return
+        raise AssertionError("the stack exited before it was ready:\n" + "".join(output))
+
+    try:
+        await asyncio.wait_for(until_ready(), timeout=ready_timeout_s)
+        yield RunningStack(
+            process, base_port=base_port, kafka_port=kafka_port, data_dir=data_dir, output=output
+        )
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
