@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from homeward.common.idp.realm import DEFAULT_REALM_PATH, load_realm
+from homeward.common.idp.realm import DEFAULT_REALM_PATH
 from homeward.common.testing.idp import RunningIdentityProvider
 
 PRIVATE_RSA_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
@@ -198,8 +198,8 @@ DEMO_USERS = {
     "supervisor.riverton": (["supervisor"], "riverton", None),
     "coordinator.lakeside": (["coordinator"], "lakeside", None),
     "supervisor.lakeside": (["supervisor"], "lakeside", None),
-    "documents.riverton": (["documents-officer"], "riverton", None),
-    "documents.lakeside": (["documents-officer"], "lakeside", None),
+    "documents.riverton": (["documents-officer"], "riverton", "riverton-civil-registry"),
+    "documents.lakeside": (["documents-officer"], "lakeside", "lakeside-civil-registry"),
     "police.riverton": (["partner"], "riverton", "riverton-police"),
     "school.riverton": (["partner"], "riverton", "riverton-primary-school"),
     "health.riverton": (["partner"], "riverton", "riverton-health-centre"),
@@ -235,34 +235,3 @@ def test_the_realm_export_keeps_authorisation_attributes_out_of_users_hands() ->
         assert declared[name]["permissions"]["edit"] == ["admin"]
     assert "unmanagedAttributePolicy" not in profile
     assert not any("required" in attribute for attribute in profile["attributes"])
-
-
-def test_every_client_in_the_realm_maps_the_agency_claims_and_the_api_audience() -> None:
-    realm = load_realm()
-
-    assert realm.name == "homeward"
-    assert realm.access_token_lifespan_s == 300
-    assert realm.roles == {
-        "coordinator",
-        "partner",
-        "documents-officer",
-        "supervisor",
-        "auditor",
-        "admin",
-    }
-    for client in realm.clients.values():
-        attributes = {
-            m.config["user.attribute"]
-            for m in client.mappers
-            if m.kind == "oidc-usermodel-attribute-mapper"
-        }
-        audiences = {
-            m.config["included.custom.audience"]
-            for m in client.mappers
-            if m.kind == "oidc-audience-mapper"
-        }
-        assert attributes == {"agency_id", "agency_type", "municipality"}, client.client_id
-        assert audiences == {"homeward-api"}, client.client_id
-        if client.service_accounts_enabled:
-            account = realm.service_account_of(client.client_id)
-            assert account is not None and account.realm_roles == ("partner",)

@@ -3,6 +3,7 @@
 Discovery, JWKS and a token endpoint with the client-credentials grant (partner systems,
 service accounts) and the password grant (demo users). No browser login, no refresh or ID
 tokens: services only ever see access tokens, and that is what this issuer is for.
+A `scope` parameter may add the client's optional client scopes, as in Keycloak.
 Errors follow RFC 6749 section 5.2, with Keycloak's 401 for wrong user credentials.
 """
 
@@ -22,7 +23,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from homeward.common.idp.keys import ALGORITHM, SigningKeys
-from homeward.common.idp.realm import Client, Realm, User, access_token_claims
+from homeward.common.idp.realm import (
+    CLIENT_ADDRESS_NOTE,
+    CLIENT_HOST_NOTE,
+    CLIENT_ID_NOTE,
+    Client,
+    InvalidScope,
+    Realm,
+    User,
+    access_token_claims,
+)
 
 logger = logging.getLogger("homeward.idp")
 
@@ -82,7 +92,7 @@ def create_idp_app(
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [ALGORITHM],
-            "scopes_supported": ["openid", "profile", "email"],
+            "scopes_supported": ["openid", *sorted(realm.client_scopes)],
             "claims_supported": [
                 "iss",
                 "sub",
@@ -111,21 +121,37 @@ def create_idp_app(
         grant_type = form.get("grant_type")
         if not grant_type:
             raise OAuthProblem("invalid_request", "missing form parameter: grant_type")
+        session_id: str | None
         if grant_type == "client_credentials":
             user = _service_account(realm, client)
+            # Keycloak's client-credentials grant uses a transient user session (no `sid`)
+            # and records who called in session notes that the service_account scope maps.
+            session_id = None
+            host = request.client.host if request.client else "unknown"
+            notes = {
+                CLIENT_ID_NOTE: client.client_id,
+                CLIENT_HOST_NOTE: host,
+                CLIENT_ADDRESS_NOTE: host,
+            }
         elif grant_type == "password":
             user = _password_user(realm, client, form)
+            session_id, notes = str(uuid.uuid4()), {}
         else:
             raise OAuthProblem("unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
-        issued_at = int(clock())
-        claims = access_token_claims(
-            realm=realm,
-            issuer=issuer,
-            client=client,
-            user=user,
-            issued_at=issued_at,
-            token_id=str(uuid.uuid4()),
-        )
+        try:
+            claims = access_token_claims(
+                realm=realm,
+                issuer=issuer,
+                client=client,
+                user=user,
+                issued_at=int(clock()),
+                token_id=str(uuid.uuid4()),
+                requested_scope=form.get("scope"),
+                session_id=session_id,
+                session_notes=notes,
+            )
+        except InvalidScope as exc:
+            raise OAuthProblem("invalid_scope", str(exc)) from None
         logger.info("issued a %s token to %s for sub %s", grant_type, client.client_id, user.id)
         body = {
             "access_token": keys.sign(claims),
@@ -135,6 +161,9 @@ def create_idp_app(
             "not-before-policy": 0,
             "scope": claims["scope"],
         }
+        if session_id is not None:
+            # Keycloak keeps session_state in the token response (not in the token) since 25.
+            body["session_state"] = session_id
         return JSONResponse(body, headers=NO_STORE)
 
     return app

@@ -1,11 +1,17 @@
 """The part of a Keycloak realm export the development issuer understands, and the access
-tokens Keycloak would mint from it.
+tokens Keycloak 26 would mint from it.
 
-The export in deploy/keycloak is the single source of users, clients, roles and mappers:
-Compose imports it into a real Keycloak, `make run` serves it from here. Tokens follow
-Keycloak's access-token layout, including what its built-in default client scopes add
-(`profile`: preferred_username, `roles`: realm_access, `basic`: sub), so a service cannot
-tell the two issuers apart.
+The export in deploy/keycloak is the single source of users, clients, roles, client scopes
+and mappers: Compose imports it into a real Keycloak, `make run` serves it from here. Every
+claim of a token comes from the file, as in Keycloak: the fixed part of Keycloak's
+`TokenManager.initToken` (exp, iat, jti, iss, typ, azp, scope, sid), then the protocol mappers
+of the client itself and of the client scopes it is given (`basic` adds `sub`, `roles` adds
+`realm_access`, `profile` adds `preferred_username`, ...). Nothing else is hard-coded, so the
+two issuers cannot drift apart: change a scope in the file and both change.
+
+An export without `clientScopes` is refused. Keycloak would then create its own built-in
+scopes, whose contents changed between versions (25 added `basic`, which carries `sub`;
+26.1 added `service_account`), and the file would no longer say what tokens contain.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +31,51 @@ logger = logging.getLogger("homeward.idp")
 REPO_ROOT = Path(__file__).resolve().parents[6]
 DEFAULT_REALM_PATH = REPO_ROOT / "deploy" / "keycloak" / "homeward-realm.json"
 
+OIDC = "openid-connect"
+# Mapper types, by Keycloak provider id.
 ATTRIBUTE_MAPPER = "oidc-usermodel-attribute-mapper"
+PROPERTY_MAPPER = "oidc-usermodel-property-mapper"
+FULL_NAME_MAPPER = "oidc-full-name-mapper"
+ADDRESS_MAPPER = "oidc-address-mapper"
 HARDCODED_CLAIM_MAPPER = "oidc-hardcoded-claim-mapper"
 AUDIENCE_MAPPER = "oidc-audience-mapper"
-SUPPORTED_MAPPERS = frozenset({ATTRIBUTE_MAPPER, HARDCODED_CLAIM_MAPPER, AUDIENCE_MAPPER})
-# What Keycloak's default client scopes ("profile email") grant a token without a scope asked.
-DEFAULT_SCOPE = "profile email"
+AUDIENCE_RESOLVE_MAPPER = "oidc-audience-resolve-mapper"
+REALM_ROLE_MAPPER = "oidc-usermodel-realm-role-mapper"
+CLIENT_ROLE_MAPPER = "oidc-usermodel-client-role-mapper"
+SESSION_NOTE_MAPPER = "oidc-usersessionmodel-note-mapper"
+SUB_MAPPER = "oidc-sub-mapper"
+ACR_MAPPER = "oidc-acr-mapper"
+ALLOWED_ORIGINS_MAPPER = "oidc-allowed-origins-mapper"
+SUPPORTED_MAPPERS = frozenset(
+    {
+        ATTRIBUTE_MAPPER,
+        PROPERTY_MAPPER,
+        FULL_NAME_MAPPER,
+        ADDRESS_MAPPER,
+        HARDCODED_CLAIM_MAPPER,
+        AUDIENCE_MAPPER,
+        AUDIENCE_RESOLVE_MAPPER,
+        REALM_ROLE_MAPPER,
+        CLIENT_ROLE_MAPPER,
+        SESSION_NOTE_MAPPER,
+        SUB_MAPPER,
+        ACR_MAPPER,
+        ALLOWED_ORIGINS_MAPPER,
+    }
+)
+# Keycloak sorts mappers by priority before running them (ProtocolMapperUtils
+# .getSortedProtocolMappers): the Subject mapper runs first, and "audience resolve" runs after
+# the role mappers because it reads the resource_access they wrote.
+_MAPPER_PRIORITY = {SUB_MAPPER: -10, AUDIENCE_RESOLVE_MAPPER: 10}
+# User-session notes Keycloak sets for the client-credentials grant (ClientCredentialsGrantType);
+# the `service_account` client scope maps them into the token.
+CLIENT_ID_NOTE, CLIENT_HOST_NOTE, CLIENT_ADDRESS_NOTE = "client_id", "clientHost", "clientAddress"
+# Keycloak's UserModel answers these attribute names from the user's own fields.
+_USER_PROPERTIES = {"username", "email", "firstName", "lastName", "emailVerified", "enabled"}
+
+
+class InvalidScope(ValueError):
+    """A requested scope the client does not have (Keycloak answers 400 invalid_scope)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +91,13 @@ class ProtocolMapper:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientScope:
+    name: str
+    include_in_token_scope: bool
+    mappers: tuple[ProtocolMapper, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class User:
     id: str
     username: str
@@ -54,6 +106,25 @@ class User:
     realm_roles: tuple[str, ...]
     attributes: Mapping[str, tuple[str, ...]]
     service_account_client_id: str | None
+    email: str | None = None
+    email_verified: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+    client_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def values_of(self, attribute: str) -> tuple[str, ...]:
+        """An attribute as Keycloak's UserModel answers it: fields first, then attributes."""
+        if attribute in _USER_PROPERTIES:
+            value = {
+                "username": self.username,
+                "email": self.email,
+                "firstName": self.first_name,
+                "lastName": self.last_name,
+                "emailVerified": str(self.email_verified).lower(),
+                "enabled": str(self.enabled).lower(),
+            }[attribute]
+            return (value,) if value is not None else ()
+        return self.attributes.get(attribute, ())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +136,10 @@ class Client:
     service_accounts_enabled: bool
     direct_access_grants_enabled: bool
     mappers: tuple[ProtocolMapper, ...]
+    default_scopes: tuple[str, ...] = ()
+    optional_scopes: tuple[str, ...] = ()
+    web_origins: tuple[str, ...] = ()
+    full_scope_allowed: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +149,7 @@ class Realm:
     roles: frozenset[str]
     users: Mapping[str, User]
     clients: Mapping[str, Client]
+    client_scopes: Mapping[str, ClientScope] = field(default_factory=dict)
 
     def user_named(self, username: str) -> User | None:
         # Keycloak stores usernames in lower case and matches them case-insensitively.
@@ -84,6 +160,18 @@ class Realm:
             (u for u in self.users.values() if u.service_account_client_id == client_id), None
         )
 
+    def scopes_for(self, client: Client, requested: str | None = None) -> list[ClientScope]:
+        """The client scopes a token request gets: all the client's default scopes, plus the
+        optional ones named in `requested` (TokenManager.getRequestedClientScopes)."""
+        names = list(client.default_scopes)
+        for name in (requested or "").split():
+            if name == "openid" or name in names:
+                continue
+            if name not in client.optional_scopes:
+                raise InvalidScope(f"Invalid scopes: {requested}")
+            names.append(name)
+        return [self.client_scopes[name] for name in names if name in self.client_scopes]
+
 
 def load_realm(path: Path | str = DEFAULT_REALM_PATH) -> Realm:
     export = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -91,29 +179,82 @@ def load_realm(path: Path | str = DEFAULT_REALM_PATH) -> Realm:
 
 
 def parse_realm(export: Mapping[str, Any]) -> Realm:
-    """Read a realm export; refuse one that Keycloak itself would refuse to import."""
+    """Read a realm export; refuse one that Keycloak itself would refuse to import, or one
+    whose tokens would depend on the Keycloak version's built-in defaults."""
     name = export["realm"]
+    if export.get("clientScopes") is None:
+        raise ValueError(
+            "the realm export declares no clientScopes: Keycloak would create its own, "
+            "version-dependent built-in scopes; declare the scopes the tokens need"
+        )
     roles = frozenset(role["name"] for role in export.get("roles", {}).get("realm", []))
+    scopes = {
+        entry["name"]: _client_scope(entry)
+        for entry in export["clientScopes"]
+        if entry.get("protocol", OIDC) == OIDC
+    }
+    realm_defaults = tuple(export.get("defaultDefaultClientScopes", ()))
+    realm_optional = tuple(export.get("defaultOptionalClientScopes", ()))
+    for scope_name in (*realm_defaults, *realm_optional):
+        if scope_name not in scopes:
+            # Keycloak logs "Referenced client scope ... doesn't exist" and skips it.
+            logger.warning("realm default client scope %r is not declared", scope_name)
     users = [_user(name, entry) for entry in export.get("users", [])]
     for user in users:
         if unknown := set(user.realm_roles) - roles:
             raise ValueError(f"user {user.username!r} has undefined realm roles {sorted(unknown)}")
-    clients = [_client(entry) for entry in export.get("clients", [])]
+    clients = [_client(c, realm_defaults, realm_optional) for c in export.get("clients", [])]
     for client in clients:
-        for mapper in client.mappers:
-            if mapper.kind not in SUPPORTED_MAPPERS:
-                logger.warning(
-                    "client %s: mapper %r (%s) is not emulated by the development issuer",
-                    client.client_id,
-                    mapper.name,
-                    mapper.kind,
-                )
+        _check_client(client, scopes)
     return Realm(
         name=name,
         access_token_lifespan_s=int(export.get("accessTokenLifespan", 300)),
         roles=roles,
         users={user.username: user for user in users},
         clients={client.client_id: client for client in clients},
+        client_scopes=scopes,
+    )
+
+
+def _check_client(client: Client, scopes: Mapping[str, ClientScope]) -> None:
+    reachable = list(client.mappers)
+    for scope_name in (*client.default_scopes, *client.optional_scopes):
+        if scope_name not in scopes:
+            logger.warning("client %s: undeclared client scope %r", client.client_id, scope_name)
+            continue
+        reachable += scopes[scope_name].mappers
+    for mapper in reachable:
+        if mapper.kind not in SUPPORTED_MAPPERS:
+            logger.warning(
+                "client %s: mapper %r (%s) is not emulated by the development issuer",
+                client.client_id,
+                mapper.name,
+                mapper.kind,
+            )
+    if not client.full_scope_allowed and any(
+        m.kind in (REALM_ROLE_MAPPER, CLIENT_ROLE_MAPPER) for m in reachable
+    ):
+        logger.warning(
+            "client %s: fullScopeAllowed=false (role scope mappings) is not emulated",
+            client.client_id,
+        )
+
+
+def _mappers(entries: Iterable[Mapping[str, Any]]) -> tuple[ProtocolMapper, ...]:
+    return tuple(
+        ProtocolMapper(name=m["name"], kind=m["protocolMapper"], config=m.get("config", {}))
+        for m in entries
+        if m.get("protocol", OIDC) == OIDC
+    )
+
+
+def _client_scope(entry: Mapping[str, Any]) -> ClientScope:
+    attributes = entry.get("attributes", {})
+    return ClientScope(
+        name=entry["name"],
+        # ClientScopeModel.isIncludeInTokenScope: a missing attribute means "true".
+        include_in_token_scope=attributes.get("include.in.token.scope", "true") == "true",
+        mappers=_mappers(entry.get("protocolMappers", [])),
     )
 
 
@@ -132,13 +273,23 @@ def _user(realm_name: str, entry: Mapping[str, Any]) -> User:
         username=username,
         enabled=bool(entry.get("enabled", False)),  # Keycloak's import default
         password=passwords[0] if passwords else None,
+        # Imported users get exactly these roles: the realm import adds users without the
+        # realm's default role (default-roles-<realm>), unlike the admin API.
         realm_roles=tuple(entry.get("realmRoles", [])),
+        client_roles={k: tuple(v) for k, v in entry.get("clientRoles", {}).items()},
         attributes={k: tuple(v) for k, v in entry.get("attributes", {}).items()},
         service_account_client_id=entry.get("serviceAccountClientId"),
+        email=entry.get("email"),
+        email_verified=bool(entry.get("emailVerified", False)),
+        first_name=entry.get("firstName"),
+        last_name=entry.get("lastName"),
     )
 
 
-def _client(entry: Mapping[str, Any]) -> Client:
+def _client(
+    entry: Mapping[str, Any], realm_defaults: tuple[str, ...], realm_optional: tuple[str, ...]
+) -> Client:
+    explicit = "defaultClientScopes" in entry or "optionalClientScopes" in entry
     return Client(
         client_id=entry["clientId"],
         enabled=bool(entry.get("enabled", True)),
@@ -146,60 +297,147 @@ def _client(entry: Mapping[str, Any]) -> Client:
         secret=entry.get("secret"),
         service_accounts_enabled=bool(entry.get("serviceAccountsEnabled", False)),
         direct_access_grants_enabled=bool(entry.get("directAccessGrantsEnabled", False)),
-        mappers=tuple(
-            ProtocolMapper(name=m["name"], kind=m["protocolMapper"], config=m.get("config", {}))
-            for m in entry.get("protocolMappers", [])
-            if m.get("protocol", "openid-connect") == "openid-connect"
+        mappers=_mappers(entry.get("protocolMappers", [])),
+        # A client that names no scopes gets the realm's defaults when it is created
+        # (the login protocol's ClientCreationEvent listener); one that names any gets
+        # exactly those (RepresentationToModel.updateClientScopes).
+        default_scopes=tuple(entry.get("defaultClientScopes", []) if explicit else realm_defaults),
+        optional_scopes=tuple(
+            entry.get("optionalClientScopes", []) if explicit else realm_optional
         ),
+        web_origins=tuple(entry.get("webOrigins", [])),
+        full_scope_allowed=bool(entry.get("fullScopeAllowed", True)),
     )
 
 
 def access_token_claims(
-    *, realm: Realm, issuer: str, client: Client, user: User, issued_at: int, token_id: str
+    *,
+    realm: Realm,
+    issuer: str,
+    client: Client,
+    user: User,
+    issued_at: int,
+    token_id: str,
+    requested_scope: str | None = None,
+    session_id: str | None = None,
+    session_notes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The claims of an access token for `user` obtained through `client`."""
+    """The claims of an access token for `user` obtained through `client`.
+
+    `session_id` is the user session's id (the `sid` claim); None for a transient session,
+    which is what Keycloak uses for the client-credentials grant. `session_notes` are the
+    user-session notes protocol mappers may read (client_id, clientHost, ... for service
+    accounts).
+    """
+    scopes = realm.scopes_for(client, requested_scope)
+    scope_names = [scope.name for scope in scopes if scope.include_in_token_scope]
+    if "openid" in (requested_scope or "").split():
+        scope_names.insert(0, "openid")
+    # TokenManager.initToken: what every access token carries before any mapper runs.
     claims: dict[str, Any] = {
         "exp": issued_at + realm.access_token_lifespan_s,
         "iat": issued_at,
         "jti": token_id,
         "iss": issuer,
-        "sub": user.id,
         "typ": "Bearer",
         "azp": client.client_id,
-        "scope": DEFAULT_SCOPE,
-        "realm_access": {"roles": sorted(user.realm_roles)},
-        "preferred_username": user.username,
     }
-    audiences: list[str] = []
-    for mapper in client.mappers:
-        if mapper.in_access_token:
-            _apply(mapper, user, claims, audiences)
-    if audiences:
-        # Keycloak writes a single audience as a string and several as a list.
-        claims["aud"] = audiences[0] if len(audiences) == 1 else audiences
+    if session_id is not None:
+        claims["sid"] = session_id
     if user.service_account_client_id:
-        claims["client_id"] = client.client_id
+        # "The Subject (sub) mapper has no effect for service accounts ... the sub claim is
+        # always added" (Keycloak 25 upgrading notes).
+        claims["sub"] = user.id
+    claims["scope"] = " ".join(scope_names)
+
+    mappers = [*client.mappers, *(mapper for scope in scopes for mapper in scope.mappers)]
+    mappers.sort(key=lambda mapper: _MAPPER_PRIORITY.get(mapper.kind, 0))
+    context = _Context(client=client, user=user, notes=session_notes or {})
+    for mapper in mappers:
+        if mapper.in_access_token:
+            _apply(mapper, context, claims)
+    if context.audiences:
+        # Keycloak writes a single audience as a string and several as a list.
+        audiences = context.audiences
+        claims["aud"] = audiences[0] if len(audiences) == 1 else audiences
     return claims
 
 
-def _apply(
-    mapper: ProtocolMapper, user: User, claims: dict[str, Any], audiences: list[str]
+@dataclass
+class _Context:
+    client: Client
+    user: User
+    notes: Mapping[str, str]
+    audiences: list[str] = field(default_factory=list)
+
+    def add_audience(self, audience: str | None) -> None:
+        if audience and audience not in self.audiences:
+            self.audiences.append(audience)
+
+
+def _apply(mapper: ProtocolMapper, context: _Context, claims: dict[str, Any]) -> None:
+    config, user = mapper.config, context.user
+    match mapper.kind:
+        case "oidc-sub-mapper":
+            claims["sub"] = user.id
+        case "oidc-audience-mapper":
+            context.add_audience(
+                config.get("included.custom.audience") or config.get("included.client.audience")
+            )
+        case "oidc-hardcoded-claim-mapper":
+            _set_claim(claims, config["claim.name"], _typed(config.get("claim.value", ""), config))
+        case "oidc-usermodel-attribute-mapper" | "oidc-usermodel-property-mapper":
+            _set_values(claims, config, user.values_of(config["user.attribute"]))
+        case "oidc-usersessionmodel-note-mapper":
+            note = context.notes.get(config.get("user.session.note", ""))
+            if note is not None:
+                _set_claim(claims, config["claim.name"], _typed(note, config))
+        case "oidc-full-name-mapper":
+            # FullNameMapper: "given family", leaving the claim out when both are empty.
+            name = " ".join(part for part in (user.first_name, user.last_name) if part)
+            if name:
+                claims["name"] = name
+        case "oidc-address-mapper":
+            address = {
+                claim: values[0]
+                for claim in ("formatted", "street", "locality", "region", "postal_code", "country")
+                if (values := user.values_of(config.get(f"user.attribute.{claim}", claim)))
+            }
+            if address:
+                claims["address"] = address
+        case "oidc-usermodel-realm-role-mapper":
+            _set_values(claims, config, user.realm_roles, roles=True)
+        case "oidc-usermodel-client-role-mapper":
+            only = config.get("usermodel.clientRoleMapping.clientId")
+            for client_id, roles in user.client_roles.items():
+                if roles and (not only or only == client_id):
+                    name = config["claim.name"].replace("${client_id}", client_id)
+                    _set_values(claims, {**config, "claim.name": name}, roles, roles=True)
+        case "oidc-audience-resolve-mapper":
+            # The clients whose roles the token carries, except the requesting client.
+            for client_id in claims.get("resource_access", {}):
+                if client_id != context.client.client_id:
+                    context.add_audience(client_id)
+        case "oidc-allowed-origins-mapper":
+            if context.client.web_origins:
+                claims["allowed-origins"] = list(context.client.web_origins)
+        case "oidc-acr-mapper":
+            # AcrProtocolMapper: no level of authentication recorded and no SSO reuse -> "1".
+            claims["acr"] = "1"
+
+
+def _set_values(
+    claims: dict[str, Any], config: Mapping[str, str], values: Iterable[str], *, roles: bool = False
 ) -> None:
-    config = mapper.config
-    if mapper.kind == AUDIENCE_MAPPER:
-        audience = config.get("included.custom.audience") or config.get("included.client.audience")
-        if audience and audience not in audiences:
-            audiences.append(audience)
-    elif mapper.kind == HARDCODED_CLAIM_MAPPER:
-        _set_claim(claims, config["claim.name"], _typed(config.get("claim.value", ""), config))
-    elif mapper.kind == ATTRIBUTE_MAPPER:
-        values = user.attributes.get(config["user.attribute"], ())
-        if not values:
-            return  # Keycloak leaves the claim out rather than writing null
-        if config.get("multivalued") == "true":
-            _set_claim(claims, config["claim.name"], [_typed(v, config) for v in values])
-        else:
-            _set_claim(claims, config["claim.name"], _typed(values[0], config))
+    values = list(values)
+    if not values:
+        return  # Keycloak leaves the claim out rather than writing null
+    if config.get("multivalued") == "true":
+        if roles:
+            values = sorted(set(values))
+        _set_claim(claims, config["claim.name"], [_typed(v, config) for v in values])
+    else:
+        _set_claim(claims, config["claim.name"], _typed(values[0], config))
 
 
 def _typed(value: str, config: Mapping[str, str]) -> Any:
