@@ -2,7 +2,9 @@
 
 A listener on the database's own session class sees every commit of a session flagged by
 `dispatch`; it bumps a counter that waiters watch. Waiters also poll, since another replica
-may have written the notification (its commit wakes nobody here).
+may have written the notification (its commit wakes nobody here). The same listener counts
+the committed inbox items in the metrics: a rolled-back transaction (a consumer batch that
+is replayed one by one) counts nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from homeward.common.db import Database
-from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
+from homeward.common.metrics import NOTIFICATIONS_CREATED
+from homeward.notifications.handlers.dispatch import CREATED, WROTE_NOTIFICATIONS
 
 
 class NotificationSignal:
@@ -31,10 +34,15 @@ class NotificationSignal:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         event.listen(self.database.session_class, "after_commit", self._after_commit)
+        event.listen(self.database.session_class, "after_rollback", self._after_rollback)
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            event.remove(self.database.session_class, "after_commit", self._after_commit)
+        for name, listener in (
+            ("after_commit", self._after_commit),
+            ("after_rollback", self._after_rollback),
+        ):
+            with contextlib.suppress(Exception):
+                event.remove(self.database.session_class, name, listener)
 
     @property
     def version(self) -> int:
@@ -48,9 +56,14 @@ class NotificationSignal:
         return self._version
 
     def _after_commit(self, session: Session) -> None:
+        for (kind, scope), count in session.info.pop(CREATED, {}).items():
+            NOTIFICATIONS_CREATED.labels(kind=kind, scope=scope).inc(count)
         if not session.info.pop(WROTE_NOTIFICATIONS, False) or self._loop is None:
             return
         self._loop.call_soon_threadsafe(self.notify)
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(CREATED, None)
 
     def notify(self) -> None:
         self._version += 1

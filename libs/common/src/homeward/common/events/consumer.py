@@ -40,7 +40,12 @@ from homeward.common.events.deadletter import describe_error, publish_dead_lette
 from homeward.common.events.envelope import CloudEvent, MalformedEvent
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.retry import RetryPolicy, backoff_delay, is_infrastructure_failure
-from homeward.common.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED
+from homeward.common.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    EVENTS_CONSUMED,
+    HANDLING_FAILURES,
+)
 from homeward.common.tracing import TraceContext, current_trace
 
 logger = logging.getLogger("homeward.events.consumer")
@@ -93,7 +98,8 @@ class EventConsumer:
         self._producer: Producer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._lag_measured_at = 0.0
+        self._lag_measured_at = float("-inf")
+        self._lag_partitions: set[tuple[str, int]] = set()
         self._failed_in_batch: Message | None = None
         self._batch_error: BaseException | None = None
 
@@ -122,11 +128,22 @@ class EventConsumer:
         await producer.start()
         self._consumer, self._producer = consumer, producer
         self._stopping.clear()
+        self._create_series()
+
+    def _create_series(self) -> None:
+        """The counters alerts watch for a first occurrence start at 0, so that `increase()`
+        sees the first dead letter or failure (a series born at 1 shows no increase)."""
+        for topic in self.topics:
+            DEAD_LETTERS.labels(self.service, topic)
+            EVENTS_CONSUMED.labels(self.service, self.group_id, topic, Outcome.HANDLED)
+            for cause in ("handler", "database"):
+                HANDLING_FAILURES.labels(self.service, self.group_id, topic, cause)
 
     async def close(self) -> None:
         """Leave the group without committing anything more."""
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
+        self._forget_lag(self._lag_partitions)
         if consumer is not None:
             await consumer.stop()
         if producer is not None:
@@ -163,6 +180,7 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
                 next_offsets[(message.topic, message.partition)] = message.offset + 1
             await self._commit(next_offsets)
+            await self._maybe_report_lag()
             return len(outcomes)
         for message in messages:
             if self._stopping.is_set():
@@ -174,6 +192,7 @@ class EventConsumer:
             next_offsets[(message.topic, message.partition)] = message.offset + 1
             completed += 1
         await self._commit(next_offsets)
+        await self._maybe_report_lag()
         return completed
 
     async def _process(self, message: Message, *, tried: bool = False) -> Outcome | None:
@@ -201,7 +220,9 @@ class EventConsumer:
             try:
                 return await self._apply(message, cloud_event, contract, handler)
             except Exception as error:
-                if is_infrastructure_failure(error):
+                cause = "database" if is_infrastructure_failure(error) else "handler"
+                HANDLING_FAILURES.labels(self.service, self.group_id, message.topic, cause).inc()
+                if cause == "database":
                     outages += 1
                     delay = backoff_delay(
                         outages,
@@ -269,7 +290,9 @@ class EventConsumer:
             # Retries, dead letters and outage handling live in the one-by-one path; the
             # batch counts as the first attempt of the message that failed in it.
             if not is_infrastructure_failure(error) and len(outcomes) < len(messages):
-                self._failed_in_batch, self._batch_error = messages[len(outcomes)], error
+                failed = messages[len(outcomes)]
+                self._failed_in_batch, self._batch_error = failed, error
+                HANDLING_FAILURES.labels(self.service, self.group_id, failed.topic, "handler").inc()
             logger.debug("batch of %d fell back to one by one", len(messages), exc_info=True)
             return None
         return outcomes
@@ -336,7 +359,11 @@ class EventConsumer:
         except CommitFailed as error:
             # Another member owns these partitions now and will redeliver; the inbox dedupes.
             logger.warning("offset commit failed for %s: %s", self.group_id, error)
-            return
+
+    async def _maybe_report_lag(self) -> None:
+        """Measure lag at most every `lag_interval_s`: after busy and idle polls alike (an
+        idle consumer must not keep showing the lag of its last burst), and while a message
+        is being retried (lag then grows, which is what an operator must see)."""
         if time.monotonic() - self._lag_measured_at >= self.lag_interval_s:
             self._lag_measured_at = time.monotonic()
             await self._report_lag()
@@ -351,6 +378,15 @@ class EventConsumer:
             return
         for (topic, partition), lag in lags.items():
             CONSUMER_LAG.labels(self.service, self.group_id, topic, str(partition)).set(lag)
+        # Partitions now read by another member: their lag is that member's to report.
+        self._forget_lag(self._lag_partitions - set(lags))
+        self._lag_partitions = set(lags)
+
+    def _forget_lag(self, partitions: set[tuple[str, int]]) -> None:
+        for topic, partition in partitions:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.service, self.group_id, topic, str(partition))
+        self._lag_partitions -= partitions
 
     async def _run(self) -> None:
         failures = 0
@@ -368,6 +404,7 @@ class EventConsumer:
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep unless asked to stop; False when stopping."""
+        await self._maybe_report_lag()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
         return not self._stopping.is_set()

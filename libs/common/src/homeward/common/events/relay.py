@@ -41,7 +41,12 @@ from homeward.common.events.broker import OutgoingRecord, Producer
 from homeward.common.events.envelope import CloudEvent
 from homeward.common.events.outbox import LANES, OUTBOX_STAGED, OutboxLane, OutboxRecord
 from homeward.common.events.retry import backoff_delay
-from homeward.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from homeward.common.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    RELAY_FAILURES,
+)
 
 logger = logging.getLogger("homeward.events.relay")
 
@@ -77,6 +82,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listening = False
         self._backlog_measured_at = float("-inf")
+        RELAY_FAILURES.labels(service=self.service)  # at 0 from the start, for increase()
 
     async def start(self) -> None:
         """Start publishing in the background (the producer must be started)."""
@@ -203,12 +209,17 @@ class OutboxRelay:
         self._backlog_measured_at = time.monotonic()
         try:
             async with self.database.sessions() as session:
-                backlog = await session.exec(
-                    select(func.count())
-                    .select_from(OutboxRecord)
-                    .where(col(OutboxRecord.published_at).is_(None))
-                )
-                OUTBOX_BACKLOG.labels(service=self.service).set(backlog.one())
+                pending, oldest = (
+                    await session.exec(
+                        select(func.count(), func.min(OutboxRecord.time)).where(
+                            col(OutboxRecord.published_at).is_(None)
+                        )
+                    )
+                ).one()
+            # `time` is when the row was staged (`add_event`): its age is the publishing delay.
+            age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+            OUTBOX_BACKLOG.labels(service=self.service).set(pending)
+            OUTBOX_OLDEST_AGE.labels(service=self.service).set(max(age, 0.0))
         except Exception:  # a metric must never break publishing
             logger.debug("could not measure the outbox backlog", exc_info=True)
 
@@ -224,6 +235,7 @@ class OutboxRelay:
                 raise
             except Exception:
                 failures += 1
+                RELAY_FAILURES.labels(service=self.service).inc()
                 delay = backoff_delay(
                     failures, initial_s=min(0.5, self.backoff_max_s), max_s=self.backoff_max_s
                 )

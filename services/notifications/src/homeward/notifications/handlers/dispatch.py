@@ -4,6 +4,8 @@ transaction: inbox items, webhook deliveries for agencies, emails for opted-in s
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +29,11 @@ from homeward.notifications.domain.webhooks import new_message_id
 # Set on a session that wrote inbox items, deliveries or emails; the live feed and the
 # workers are woken after it commits.
 WROTE_NOTIFICATIONS = "homeward.notifications.wrote"
+# The inbox items a session's transaction wrote, by (kind, scope kind): counted in the
+# `homeward_notifications_created_total` metric once it commits (see `live.py`).
+CREATED = "homeward.notifications.created"
+# The kind of a notification in the metric: `referral.accepted`, `webhook_subscription.disabled`.
+KIND = re.compile(r"^homeward\.|\.v[0-9]+$")
 # Any constant: the lock that makes notification ids commit in id order on PostgreSQL.
 STREAM_ORDER_LOCK = 7_310_042
 
@@ -153,6 +160,9 @@ async def dispatch(
         )
         for item, (item_id,) in zip(items, ids, strict=True):
             item.id = item_id
+        created: Counter[tuple[str, str]] = session.info.setdefault(CREATED, Counter())
+        kind = KIND.sub("", content.event_type)
+        created.update((kind, recipient.kind.value) for recipient in recipients)
     lookups = lookups or Lookups()
     await lookups.load(session, recipients)
     email: tuple[str, str] | None = None

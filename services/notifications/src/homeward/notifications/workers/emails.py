@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from homeward.common.db import Database, utcnow
+from homeward.common.metrics import EMAIL_DELIVERIES, EMAIL_OUTCOMES
 from homeward.notifications.adapters.mailer import SmtpMailer
 from homeward.notifications.adapters.tables import EmailRow
 from homeward.notifications.domain.webhooks import retry_delay
@@ -25,6 +26,8 @@ class EmailSender:
         self.database = database
         self.settings = settings
         self.mailer = mailer
+        for outcome in EMAIL_OUTCOMES:  # every outcome is a series from the start, at 0
+            EMAIL_DELIVERIES.labels(outcome=outcome)
 
     async def run_once(self) -> int:
         if not self.mailer.configured:
@@ -65,9 +68,12 @@ class EmailSender:
             now = utcnow()
             if error is None:
                 email.status, email.sent_at, email.next_attempt_at = "sent", now, None
+                outcome = "sent"
             elif email.attempts >= self.settings.email_max_attempts:
                 email.status, email.next_attempt_at, email.last_error = "failed", None, error
+                outcome = "gave_up"
             else:
+                outcome = "failed_attempt"
                 delay = retry_delay(
                     email.attempts,
                     initial_s=self.settings.email_backoff_initial_s,
@@ -75,3 +81,4 @@ class EmailSender:
                 )
                 email.next_attempt_at, email.last_error = now + timedelta(seconds=delay), error
             session.add(email)
+        EMAIL_DELIVERIES.labels(outcome=outcome).inc()  # never the address

@@ -18,6 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.crypto import KeyRing
 from homeward.common.db import Database, utcnow
+from homeward.common.metrics import (
+    WEBHOOK_ATTEMPT_DURATION,
+    WEBHOOK_DELIVERIES,
+    WEBHOOK_OUTCOMES,
+)
 from homeward.notifications.adapters.addresses import check_webhook_url
 from homeward.notifications.adapters.tables import (
     DeliveryAttemptRow,
@@ -88,6 +93,7 @@ class WebhookDeliverer:
             secret = open_secret(self.keyring, subscription)
             url = subscription.url
             body = delivery.payload.encode()
+            agency = delivery.agency_id
         status_code: int | None = None
         error: str | None = None
         started = time.monotonic()
@@ -115,11 +121,10 @@ class WebhookDeliverer:
             error = f"refused target: {refused}"[:200]
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}"[:200]
+        elapsed = time.monotonic() - started
+        WEBHOOK_ATTEMPT_DURATION.labels(agency=agency).observe(elapsed)
         await self._record(
-            delivery_id,
-            status_code=status_code,
-            error=error,
-            duration_ms=int((time.monotonic() - started) * 1000),
+            delivery_id, status_code=status_code, error=error, duration_ms=int(elapsed * 1000)
         )
 
     async def _record(
@@ -145,10 +150,13 @@ class WebhookDeliverer:
                 delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
                     "delivered", now, None
                 )  # fmt: skip
+                outcome = "delivered"
             elif delivery.attempts >= self.settings.webhook_max_attempts:
                 delivery.status, delivery.next_attempt_at = "failed", None
                 await self._disable(session, delivery=delivery)
+                outcome = "gave_up"
             else:
+                outcome = "failed_attempt"
                 delay = retry_delay(
                     delivery.attempts,
                     initial_s=self.settings.webhook_backoff_initial_s,
@@ -156,6 +164,13 @@ class WebhookDeliverer:
                 )
                 delivery.next_attempt_at = now + timedelta(seconds=delay)
             session.add(delivery)
+            agency = delivery.agency_id
+        # Counted once the attempt is on record: labelled by agency, never by URL or case.
+        # Every outcome of the agency exists from its first attempt, at 0, so that alerts
+        # on `increase()` see the first give-up.
+        for each in WEBHOOK_OUTCOMES:
+            WEBHOOK_DELIVERIES.labels(agency=agency, outcome=each)
+        WEBHOOK_DELIVERIES.labels(agency=agency, outcome=outcome).inc()
 
     async def _disable(self, session: AsyncSession, *, delivery: DeliveryRow) -> None:
         subscription = await session.get(SubscriptionRow, delivery.subscription_id)
