@@ -89,7 +89,13 @@ class KeyRing:
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> KeyRing:
-        return cls(KeyEncryptionKey.from_base64(settings.key_encryption_key.get_secret_value()))
+        """The current key and the retired ones: during a rotation every replica reads both."""
+        current = KeyEncryptionKey.from_base64(settings.key_encryption_key.get_secret_value())
+        retired = [
+            KeyEncryptionKey.from_base64(encoded)
+            for encoded in settings.retired_key_encryption_key_list
+        ]
+        return cls(current, retired)
 
     def get(self, key_id: str) -> KeyEncryptionKey:
         try:

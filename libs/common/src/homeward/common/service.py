@@ -88,6 +88,7 @@ def create_service_app(
         title=title,
         description=description,
         version="0.1.0",
+        debug=False,  # never a traceback in a response, whatever the environment
         lifespan=_lifespan(parts),
         docs_url="/docs" if settings.show_docs else None,
         redoc_url=None,

@@ -8,10 +8,12 @@ quietly protecting real identities with a key from the repository.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only values. Known to everyone who reads this file, hence refused in production.
@@ -27,7 +29,10 @@ class Environment(StrEnum):
 class CommonSettings(BaseSettings):
     """What every Homeward service needs to run; subclass it and set `service_name`."""
 
-    model_config = SettingsConfigDict(env_prefix="HOMEWARD_", extra="ignore", frozen=True)
+    # Errors never quote the input: it holds the secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="HOMEWARD_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     service_name: ClassVar[str] = "common"
 
@@ -62,10 +67,16 @@ class CommonSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_fetch_max_wait_ms: int = 100
     kafka_default_partitions: int = 3
+    # Topics as `homeward topics create` makes them: one replica and min.insync.replicas 1
+    # work on any broker; a production cluster asks for more.
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
+    kafka_topic_retention_hours: float = Field(default=24 * 14, gt=0)
+    kafka_dead_letter_retention_hours: float = Field(default=24 * 30, gt=0)
     relay_poll_interval_s: float = 1.0
     relay_batch_size: int = 200
-    # Retention of the event tables. The inbox must outlive the topics' retention, or a
-    # consumer that rewinds could apply an event twice.
+    # Retention of the event tables. The inbox must outlive the topics' retention (checked
+    # below), or a consumer that rewinds could apply an event twice.
     outbox_retention_hours: float = 24 * 7
     inbox_retention_hours: float = 24 * 30
     event_pruning_interval_s: float = 3600
@@ -80,14 +91,22 @@ class CommonSettings(BaseSettings):
     oidc_leeway_s: int = Field(default=30, ge=0, le=60)
     oidc_jwks_min_refetch_s: float = 30.0
 
-    # Identity vault: wraps the per-case data keys (AES-256-GCM).
+    # Identity vault: the current key-encryption key wraps new data keys (AES-256-GCM); retired
+    # ones (comma-separated, base64) still unwrap old ones until `homeward keys rotate` has
+    # re-wrapped them all. Rotation: deploy the new key here and the old one as retired,
+    # rotate, then drop the retired key.
     key_encryption_key: SecretStr = SecretStr(DEV_KEY_ENCRYPTION_KEY)
+    retired_key_encryption_keys: SecretStr = SecretStr("")
 
     max_body_bytes: int = 1024 * 1024
     max_page_size: int = 100
 
-    # Secret fields whose development default must never reach production.
-    dev_secret_defaults: ClassVar[dict[str, str]] = {"key_encryption_key": DEV_KEY_ENCRYPTION_KEY}
+    # Secret fields whose development value must never reach production (a list-valued
+    # secret is refused when any of its comma-separated items is the development value).
+    dev_secret_defaults: ClassVar[dict[str, str]] = {
+        "key_encryption_key": DEV_KEY_ENCRYPTION_KEY,
+        "retired_key_encryption_keys": DEV_KEY_ENCRYPTION_KEY,
+    }
 
     @property
     def is_development(self) -> bool:
@@ -100,6 +119,22 @@ class CommonSettings(BaseSettings):
     @property
     def show_docs(self) -> bool:
         return self.is_development if self.docs_enabled is None else self.docs_enabled
+
+    @property
+    def retired_key_encryption_key_list(self) -> list[str]:
+        return _items(self.retired_key_encryption_keys.get_secret_value())
+
+    @field_validator("key_encryption_key", "retired_key_encryption_keys")
+    @classmethod
+    def _keys_are_32_bytes(cls, value: SecretStr) -> SecretStr:
+        for item in _items(value.get_secret_value()):
+            try:
+                valid = len(base64.b64decode(item, validate=True)) == 32
+            except binascii.Error:
+                valid = False
+            if not valid:
+                raise ValueError("a key-encryption key is base64 of 32 random bytes")
+        return value
 
     @model_validator(mode="after")
     def _default_database_per_service(self) -> CommonSettings:
@@ -115,7 +150,7 @@ class CommonSettings(BaseSettings):
         offending = [
             name
             for name, default in self.dev_secret_defaults.items()
-            if _secret_value(getattr(self, name)) == default
+            if default in _secret_values(getattr(self, name))
         ]
         if offending:
             raise ValueError(
@@ -125,6 +160,21 @@ class CommonSettings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _inbox_outlives_the_topics(self) -> CommonSettings:
+        if self.inbox_retention_hours <= self.kafka_topic_retention_hours:
+            raise ValueError(
+                "inbox_retention_hours must exceed kafka_topic_retention_hours: a consumer "
+                "that rewinds must still recognise every event the topics keep"
+            )
+        return self
 
-def _secret_value(value: object) -> object:
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _secret_values(value: object) -> set[str]:
+    """The secret as a whole and each of its comma-separated items."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    return {raw, *_items(raw)}

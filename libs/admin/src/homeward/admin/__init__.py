@@ -1,0 +1,1 @@
+"""The operators' command, `homeward`: migrations, topics, dead letters, outbox, keys, checks."""
