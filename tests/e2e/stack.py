@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -113,5 +114,9 @@ async def running_stack(
         )
     finally:
         if process.returncode is None:
-            process.kill()
-            await process.wait()
+            process.send_signal(signal.SIGINT)  # as a user stops it: every child in order
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

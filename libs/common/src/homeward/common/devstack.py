@@ -23,6 +23,7 @@ import httpx
 
 from homeward.common.demo import seed_demo_data
 from homeward.common.events.tansu import TansuBroker
+from homeward.common.processes import die_with_parent
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
 REPO_ROOT = Path(__file__).resolve().parents[5]
@@ -114,6 +115,7 @@ class EmbeddedStack:
             stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, **env},
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            preexec_fn=die_with_parent,  # and if we are killed outright, they stop too
         )
         log_file.close()
         self.children.append(Child(name, url, process, log_path))

