@@ -28,7 +28,9 @@ DEFAULT_COMPLETION_DAYS = {
 class ReferralsSettings(CommonSettings):
     service_name: ClassVar[str] = "referrals"
 
-    acceptance_deadline_hours: dict[str, float] = Field(default_factory=DEFAULT_ACCEPTANCE_HOURS.copy)
+    acceptance_deadline_hours: dict[str, float] = Field(
+        default_factory=DEFAULT_ACCEPTANCE_HOURS.copy
+    )
     default_acceptance_deadline_hours: float = 120
     completion_target_days: dict[str, int] = Field(default_factory=DEFAULT_COMPLETION_DAYS.copy)
     default_completion_target_days: int = 90
