@@ -24,7 +24,8 @@ from aiokafka.structs import ConsumerRecord
 
 from homeward.admin.kafka import group_reader
 from homeward.admin.services import AdminError, UsageError, spec
-from homeward.common.events import DeadLetter, KafkaBroker, Message, replay_dead_letter
+from homeward.common.events import DeadLetter, KafkaBroker, replay_dead_letter
+from homeward.common.events.kafka import message_of
 from homeward.common.settings import CommonSettings
 
 READ_TIMEOUT_S = 30.0
@@ -169,13 +170,4 @@ async def _read_to_end(consumer: AIOKafkaConsumer) -> list[DeadLetter]:
 
 
 def _dead_letter(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
-    return DeadLetter.from_message(
-        Message(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value if record.value is not None else b"",
-            headers=tuple((name, value or b"") for name, value in record.headers),
-        )
-    )
+    return DeadLetter.from_message(message_of(record))

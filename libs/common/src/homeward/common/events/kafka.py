@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as KafkaTopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.structs import ConsumerRecord
 
 from homeward.common.events.broker import (
     BrokerError,
@@ -169,18 +170,7 @@ class KafkaConsumer:
 
     async def getmany(self, *, timeout_ms: int, max_records: int) -> list[Message]:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
-        return [
-            Message(
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                value=record.value if record.value is not None else b"",
-                headers=tuple((name, value or b"") for name, value in record.headers),
-            )
-            for records in batches.values()
-            for record in records
-        ]
+        return [message_of(record) for records in batches.values() for record in records]
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not self._has_group:
@@ -214,3 +204,15 @@ class KafkaConsumer:
         except KafkaError as exc:
             logger.debug("consumer lag unavailable: %r", exc)
             return {}
+
+
+def message_of(record: ConsumerRecord) -> Message:
+    """aiokafka's record as the broker-neutral `Message` (a tombstone's value as b"")."""
+    return Message(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value if record.value is not None else b"",
+        headers=tuple((name, value or b"") for name, value in record.headers),
+    )
