@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from homeward.admin.keys import _CommitEachBatch
 from homeward.common.crypto import IdentityVault, KeyEncryptionKey, KeyRing
 from homeward.common.db import Database, utcnow
 from homeward.common.migrations import upgrade
@@ -161,7 +160,7 @@ async def test_notifications_webhook_secrets_are_resealed_too(
     ]
 
 
-async def test_each_batch_is_a_committed_transaction_of_its_own(database_url: str) -> None:
+async def test_the_vault_rewraps_in_batches_each_committed_by_the_caller(database_url: str) -> None:
     await upgrade(database_url, "homeward.intake.migrations")
     database = Database(database_url)
     try:
@@ -170,12 +169,13 @@ async def test_each_batch_is_a_committed_transaction_of_its_own(database_url: st
                 await _vault_with(OLD_KEK).create_key(session, f"case-{number}")
         old, new = KeyEncryptionKey.from_base64(OLD_KEK), KeyEncryptionKey.from_base64(NEW_KEK)
         vault = IdentityVault(KeyRing(new, [old]))
-        session = _CommitEachBatch(database.engine, expire_on_commit=False)
-        try:
-            assert await vault.rewrap_all(session, batch_size=2) == 5
-        finally:
-            await session.close()
-        assert (session.batches, session.rows) == (3, 5)
+        batches = []
+        while True:
+            async with database.transaction() as session:
+                batches.append(await vault.rewrap_batch(session, batch_size=2))
+            if not batches[-1]:
+                break
+        assert batches == [2, 2, 1, 0]
     finally:
         await database.dispose()
 

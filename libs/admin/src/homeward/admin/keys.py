@@ -23,7 +23,6 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.admin.services import AdminError, UsageError, load_settings
 from homeward.common.crypto import (
@@ -113,39 +112,23 @@ async def rotate(service: str, *, batch_size: int) -> Rotation:
     return Rotation(service, what, moved, batches, keyring.current.key_id)
 
 
-class _CommitEachBatch(AsyncSession):
-    """`IdentityVault.rewrap_all` flushes after each batch; here every flush commits, so each
-    batch is a short transaction of its own instead of one long one over the whole table."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.batches = self.rows = 0
-
-    async def flush(self, objects: object = None) -> None:
-        rows = len(self.dirty)
-        await self.commit()
-        self.batches, self.rows = self.batches + 1, self.rows + rows
-
-
 async def _rewrap_data_keys(
     database: Database, keyring: KeyRing, batch_size: int
 ) -> tuple[int, int]:
-    vault, moved, batches = IdentityVault(keyring), 0, 0
-    for _ in range(MAX_RETRIES):
-        session = _CommitEachBatch(database.engine, expire_on_commit=False)
+    vault, moved, batches, conflicts = IdentityVault(keyring), 0, 0, 0
+    while True:
         try:
-            await vault.rewrap_all(session, batch_size=batch_size)
-            finished = True
+            async with database.transaction() as session:
+                rows = await vault.rewrap_batch(session, batch_size=batch_size)
         except StaleDataError:
             # A case erased (its key deleted) under our feet: that batch again, without it.
-            await session.rollback()
-            finished = False
-        finally:
-            await session.close()
-        moved, batches = moved + session.rows, batches + session.batches
-        if finished:
+            conflicts += 1
+            if conflicts > MAX_RETRIES:
+                raise AdminError("data keys kept changing; run the rotation again") from None
+            continue
+        if not rows:
             return moved, batches
-    raise AdminError("data keys kept changing during the rotation; run it again")
+        moved, batches = moved + rows, batches + 1
 
 
 async def _reseal_webhook_secrets(

@@ -191,22 +191,29 @@ class IdentityVault:
     async def rewrap_all(self, session: AsyncSession, *, batch_size: int = 500) -> int:
         """Re-wrap every data key not yet under the current KEK; returns how many moved."""
         moved = 0
+        while batch := await self.rewrap_batch(session, batch_size=batch_size):
+            moved += batch
+        return moved
+
+    async def rewrap_batch(self, session: AsyncSession, *, batch_size: int = 500) -> int:
+        """Re-wrap up to `batch_size` data keys not under the current KEK (flushed, for the
+        caller to commit: `homeward keys rotate` commits each batch, so the services keep
+        serving); returns how many. Locked rows wait for an erasure in flight to finish."""
         current = self.keyring.current
-        while True:
-            rows = (
-                await session.exec(
-                    select(DataKeyRow).where(DataKeyRow.kek_id != current.key_id).limit(batch_size)
-                )
-            ).all()
-            if not rows:
-                return moved
-            for row in rows:
-                data_key = self._unwrap(row)
-                row.wrapped_key = _seal(current.key, data_key, _wrap_aad(row.owner_id))
-                row.kek_id = current.key_id
-                session.add(row)
-            await session.flush()
-            moved += len(rows)
+        query = (
+            select(DataKeyRow)
+            .where(DataKeyRow.kek_id != current.key_id)
+            .limit(batch_size)
+            .with_for_update()
+        )
+        rows = (await session.exec(query)).all()
+        for row in rows:
+            data_key = self._unwrap(row)
+            row.wrapped_key = _seal(current.key, data_key, _wrap_aad(row.owner_id))
+            row.kek_id = current.key_id
+            session.add(row)
+        await session.flush()
+        return len(rows)
 
     def _unwrap(self, row: DataKeyRow) -> bytes:
         kek = self.keyring.get(row.kek_id)
