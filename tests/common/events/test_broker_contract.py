@@ -17,6 +17,7 @@ from homeward.common.events import (
     InMemoryBroker,
     KafkaBroker,
     OutgoingRecord,
+    TansuBroker,
 )
 from homeward.common.testing.kafka import (
     TEST_HEARTBEAT_INTERVAL_MS,
@@ -205,3 +206,19 @@ async def test_ping_fails_with_a_broker_error_when_kafka_is_unreachable() -> Non
     unreachable = KafkaBroker(bootstrap_servers=f"127.0.0.1:{free_port()}")
     with pytest.raises(BrokerError, match="does not answer"):
         await unreachable.ping(timeout_s=1)
+
+
+async def test_readiness_follows_the_broker_down_and_back_up() -> None:
+    # ping keeps one connection for the probes: it must notice a broker gone, then come back.
+    port = free_port()
+    watcher = KafkaBroker(bootstrap_servers=f"127.0.0.1:{port}")
+    try:
+        async with TansuBroker(port=port):
+            await watcher.ping(timeout_s=5)
+            await watcher.ping(timeout_s=5)
+        with pytest.raises(BrokerError, match="does not answer"):
+            await watcher.ping(timeout_s=1)
+        async with TansuBroker(port=port):
+            await watcher.ping(timeout_s=5)
+    finally:
+        await watcher.close()

@@ -166,6 +166,7 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             await pruner.stop()
             await relay.stop()
             await producer.stop()
+            await parts.broker.close()
             await parts.database.dispose()
             logger.info("service stopped")
 

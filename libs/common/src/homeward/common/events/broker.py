@@ -86,3 +86,6 @@ class Broker(Protocol):
 
     async def ping(self) -> None:
         """Raises `BrokerError` unless the broker answers (readiness checks)."""
+
+    async def close(self) -> None:
+        """Releases what `ping` keeps open; producers and consumers are stopped by their owners."""

@@ -9,6 +9,7 @@ the database transaction of the messages before the offset (see `consumer.py`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -54,6 +55,8 @@ class KafkaBroker:
         # Tansu answers a fetch only when its wait expires, even if records arrive sooner
         # (Kafka answers at once), so this wait is the floor of end-to-end latency there.
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self._ping_admin: AIOKafkaAdminClient | None = None
+        self._ping_lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> KafkaBroker:
@@ -114,18 +117,28 @@ class KafkaBroker:
             raise BrokerError("could not create topics: " + "; ".join(failures))
 
     async def ping(self, *, timeout_s: float = 5.0) -> None:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
-        )
-        try:
-            await asyncio.wait_for(admin.start(), timeout_s)
-            await asyncio.wait_for(admin.describe_cluster(), timeout_s)
-        except (KafkaError, OSError, TimeoutError) as exc:
-            raise BrokerError(
-                f"Kafka at {self.bootstrap_servers} does not answer: {exc!r}"
-            ) from exc
-        finally:
-            await admin.close()
+        # One admin connection kept for the readiness probes (every few seconds, on every
+        # replica) rather than a new one per probe; dropped and reopened after a failure.
+        async with self._ping_lock:
+            try:
+                if self._ping_admin is None:
+                    self._ping_admin = AIOKafkaAdminClient(
+                        bootstrap_servers=self.bootstrap_servers,
+                        request_timeout_ms=int(timeout_s * 1000),
+                    )
+                    await asyncio.wait_for(self._ping_admin.start(), timeout_s)
+                await asyncio.wait_for(self._ping_admin.describe_cluster(), timeout_s)
+            except (KafkaError, OSError, TimeoutError) as exc:
+                await self.close()
+                raise BrokerError(
+                    f"Kafka at {self.bootstrap_servers} does not answer: {exc!r}"
+                ) from exc
+
+    async def close(self) -> None:
+        admin, self._ping_admin = self._ping_admin, None
+        if admin is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await admin.close()
 
 
 class KafkaProducer:

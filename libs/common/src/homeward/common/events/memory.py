@@ -57,6 +57,9 @@ class InMemoryBroker:
     async def ping(self) -> None:
         return None
 
+    async def close(self) -> None:
+        return None
+
     def messages(self, topic: str) -> list[Message]:
         """Every message of a topic, partition by partition (for assertions in tests)."""
         return [message for log in self._partitions.get(topic, []) for message in log]
