@@ -237,3 +237,19 @@ def test_docker_compose_accepts_the_file_with_secrets_set() -> None:
         [*base, "config", "--quiet"], env=filled, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_mounted_file_of_the_repository_exists(compose: dict[str, Any]) -> None:
+    mounts = [
+        volume.split(":", 1)[0]
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+        if isinstance(volume, str) and volume.startswith("./")
+    ]
+    assert "./deploy/monitoring/prometheus.yml" in mounts  # the monitoring profile's files
+    assert [m for m in mounts if not (ROOT / m).exists()] == []
+
+
+def test_monitoring_runs_only_when_asked_for(compose: dict[str, Any]) -> None:
+    for name in ("prometheus", "grafana"):
+        assert compose["services"][name]["profiles"] == ["monitoring"]
