@@ -23,14 +23,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from homeward.common.idp.keys import ALGORITHM, SigningKeys
-from homeward.common.idp.realm import (
+from homeward.common.idp.realm import Client, InvalidScope, Realm, User
+from homeward.common.idp.tokens import (
     CLIENT_ADDRESS_NOTE,
     CLIENT_HOST_NOTE,
     CLIENT_ID_NOTE,
-    Client,
-    InvalidScope,
-    Realm,
-    User,
     access_token_claims,
 )
 
