@@ -13,7 +13,9 @@ the notifications, the webhooks and the emails are searched for the family's ide
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from homeward.common.testing.databases import scratch_database_url, selected_backends
+from tests.conftest import require_backend
 from tests.e2e.journey import (
     BIRTH_CERTIFICATE_NUMBER,
     ELDER,
@@ -34,7 +38,7 @@ from tests.e2e.journey import (
     personal_data_in,
     today,
 )
-from tests.e2e.stack import running_stack
+from tests.e2e.stack import SERVICES, running_stack
 from tests.notifications.helpers import WebhookReceiver, smtp_server, webhook_receiver
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
@@ -68,9 +72,30 @@ class Referrals:
     religious: str
 
 
-async def test_a_returning_family_through_every_service(tmp_path: Path) -> None:
+@pytest.fixture(params=selected_backends())
+async def service_databases(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[dict[str, str]]:
+    """The stack's databases: its own SQLite files (as `make run`), or a PostgreSQL schema per
+    service (as production, one database per service)."""
+    await require_backend(request.param)
+    if request.param == "sqlite":
+        yield {}
+        return
+    async with contextlib.AsyncExitStack() as scratch:
+        yield {
+            f"HOMEWARD_{service.upper()}_DATABASE_URL": await scratch.enter_async_context(
+                scratch_database_url("postgresql", tmp_path)
+            )
+            for service in SERVICES
+        }
+
+
+async def test_a_returning_family_through_every_service(
+    tmp_path: Path, service_databases: dict[str, str]
+) -> None:
     with smtp_server() as (mailbox, smtp_port):
-        settings = {
+        settings = service_databases | {
             "HOMEWARD_ACCEPTANCE_DEADLINE_HOURS": json.dumps(
                 {"health-care": HEALTH_ACCEPTANCE_HOURS}
             ),
@@ -106,6 +131,9 @@ async def test_a_returning_family_through_every_service(tmp_path: Path) -> None:
             await nothing_personal_left_the_services(
                 j, coordinator_stream, school_system, mailbox.messages
             )
+            # It ran on the databases asked for: SQLite files only when no PostgreSQL was given.
+            sqlite_files = list(stack.data_dir.glob("data/*.db"))
+            assert len(sqlite_files) == (0 if service_databases else len(SERVICES))
 
 
 async def register_the_family(j: Callers) -> Family:
