@@ -21,6 +21,7 @@ from homeward.notifications.live import NotificationSignal
 from homeward.notifications.settings import NotificationsSettings
 from homeward.notifications.workers.emails import EmailSender
 from homeward.notifications.workers.polling import PollingWorker
+from homeward.notifications.workers.retention import NotificationsPruner
 from homeward.notifications.workers.webhooks import WebhookDeliverer
 
 MIGRATIONS = "homeward.notifications.migrations"
@@ -75,6 +76,7 @@ def create_app(
             poll_interval_s=settings.email_poll_interval_s,
             run_once=sender.run_once,
         ),
+        NotificationsPruner(parts.database, settings),
     ]
     app = create_service_app(
         parts,

@@ -40,6 +40,11 @@ class NotificationsSettings(CommonSettings):
     email_backoff_initial_s: float = 30.0
     email_backoff_max_s: float = 1800.0
     email_poll_interval_s: float = 1.0
+    # Storage limitation (workers/retention.py): inbox items with their receipts and emails,
+    # then finished webhook deliveries with their attempt logs.
+    notification_retention_days: int = Field(default=180, ge=1)
+    delivery_retention_days: int = Field(default=30, ge=1)
+    retention_interval_s: float = Field(default=3600.0, gt=0)
 
     @property
     def webhook_requires_https(self) -> bool:
