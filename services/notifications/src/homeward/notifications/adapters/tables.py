@@ -57,7 +57,7 @@ class NotificationRow(SQLModel, table=True):
     case_code: str | None = Field(default=None, max_length=16)
     details: dict[str, Any] = Field(sa_type=sa.JSON)
     link: str = Field(max_length=500)
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class ReceiptRow(SQLModel, table=True):
@@ -101,7 +101,7 @@ class DeliveryRow(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_status_code: int | None = None
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
