@@ -17,7 +17,7 @@ from homeward.common.auth import Principal
 from homeward.common.contracts.documents import DocumentRecordCreated, DocumentStatusChanged
 from homeward.common.crypto import DataKeyMissing, FieldCipher, IdentityVault
 from homeward.common.db import utcnow
-from homeward.common.errors import Conflict
+from homeward.common.errors import Conflict, Gone
 from homeward.common.events.outbox import add_event
 from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow
 from homeward.documents.catalogue import Catalogue
@@ -249,7 +249,7 @@ async def _cipher(session: AsyncSession, *, vault: IdentityVault, case_id: str) 
     try:
         return await vault.cipher_for(session, case_id)
     except DataKeyMissing:
-        raise RuleViolation(ERASED) from None
+        raise Gone(ERASED) from None  # as intake answers a write of an erased identity
 
 
 async def _record_to_change(
