@@ -123,3 +123,28 @@ async def test_a_closed_case_closes_its_open_tasks(documents: DocumentsHarness) 
     assert event["closed_because"] == "case-closed"
     await documents.publish(closed)  # redelivered: nothing more to close
     assert len(published(documents.broker, "homeward.documentation_task.closed.v1")) == 1
+
+
+@pytest.mark.parametrize("how", ["completed", "cancelled"])
+async def test_an_ended_referral_closes_its_documentation_task(
+    documents: DocumentsHarness, how: str
+) -> None:
+    person, _ = await announce(documents)
+    blocked = referral_blocked(person)
+    await documents.publish(blocked)
+
+    async def raised() -> bool:
+        return len(await open_tasks(documents)) == 1
+
+    await eventually(raised)
+    created = referral_created(person).model_copy(update={"referral_id": blocked.referral_id})
+    await documents.publish(_ended(created, how))
+
+    async def task_closed() -> bool:
+        return bool(published(documents.broker, "homeward.documentation_task.closed.v1"))
+
+    await eventually(task_closed)
+    assert await open_tasks(documents) == []
+    (event,) = published(documents.broker, "homeward.documentation_task.closed.v1")
+    assert event["closed_because"] == "referral-ended"
+    assert event["referral_id"] == str(blocked.referral_id)

@@ -82,7 +82,9 @@ class DocumentationTaskRaised(TaskEvent):
 
 @event_contract("homeward.documentation_task.closed.v1", topic=DOCUMENTS_RECORDS_TOPIC)
 class DocumentationTaskClosed(TaskEvent):
-    closed_because: Literal["documents-issued", "referral-unblocked", "case-closed"]
+    closed_because: Literal[
+        "documents-issued", "referral-unblocked", "case-closed", "referral-ended"
+    ]
     closed_at: datetime
 
 

@@ -14,3 +14,4 @@ class TaskClosedBecause(StrEnum):
     DOCUMENTS_ISSUED = "documents-issued"
     REFERRAL_UNBLOCKED = "referral-unblocked"
     CASE_CLOSED = "case-closed"
+    REFERRAL_ENDED = "referral-ended"  # rejected, completed, failed, cancelled, voided

@@ -114,9 +114,11 @@ def event_handlers(*, catalogue: Catalogue, vault: IdentityVault) -> Mapping[str
 
     async def referral_moved(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
         assert isinstance(event, ReferralFacts)
-        await _remember_agency_referral(
-            session, event, state=event.state, open=REFERRAL_LIFECYCLE[type(event)]
-        )
+        still_open = REFERRAL_LIFECYCLE[type(event)]
+        await _remember_agency_referral(session, event, state=event.state, open=still_open)
+        if not still_open:  # nobody waits for these documents for this referral any more
+            for task in await open_tasks(session, referral_id=str(event.referral_id)):
+                close_task(session, task=task, because=TaskClosedBecause.REFERRAL_ENDED.value)
 
     return {
         PersonAdded.event_type: person_added,
