@@ -4,7 +4,6 @@ handling, offsets, traces, lifecycle."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from consumer_helpers import (
@@ -20,14 +19,12 @@ from event_helpers import (
     Probes,
     count_effects,
     effects,
-    prepared_database,
     probe_contracts,
     record_effect,
     wait_for,
 )
 from sqlmodel import select
 
-from homeward.common.db import Database
 from homeward.common.events import (
     EventConsumer,
     InMemoryBroker,
@@ -37,12 +34,6 @@ from homeward.common.events import (
 )
 from homeward.common.testing.kafka import unique_topic
 from homeward.common.tracing import TraceContext, current_trace
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    async with prepared_database(database_url) as database:
-        yield database
 
 
 @pytest.fixture

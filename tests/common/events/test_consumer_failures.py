@@ -3,7 +3,6 @@ messages (in-memory broker, both database backends)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
@@ -22,21 +21,13 @@ from event_helpers import (
     effects,
     header,
     metric,
-    prepared_database,
     probe_contracts,
     record_effect,
 )
 from sqlalchemy.exc import OperationalError
 
-from homeward.common.db import Database
 from homeward.common.events import InMemoryBroker
 from homeward.common.testing.kafka import unique_topic
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    async with prepared_database(database_url) as database:
-        yield database
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from event_helpers import (
     Probes,
     header,
     metric,
-    prepared_database,
     probe_contracts,
     stage,
     wait_for,
@@ -32,12 +31,6 @@ from homeward.common.testing.kafka import unique_topic
 from homeward.common.tracing import TraceContext, current_trace
 
 SOURCE = "/homeward/probes"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    async with prepared_database(database_url) as database:
-        yield database
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from event_helpers import (
     effects,
     header,
     metric,
-    prepared_database,
     probe_contracts,
     read_topic,
     record_effect,
@@ -54,12 +53,6 @@ def kafka(kafka_bootstrap: str) -> KafkaBroker:
         session_timeout_ms=TEST_SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=TEST_HEARTBEAT_INTERVAL_MS,
     )
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    async with prepared_database(database_url) as database:
-        yield database
 
 
 @pytest.fixture

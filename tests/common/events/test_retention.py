@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-from event_helpers import prepared_database, probe_contracts, stage
+from event_helpers import probe_contracts, stage
 from sqlmodel import col, select, update
 
 from homeward.common.db import Database, utcnow
 from homeward.common.events import EventTablePruner, OutboxRecord, ProcessedEvent
 from homeward.common.testing.kafka import unique_topic
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    async with prepared_database(database_url) as database:
-        yield database
 
 
 async def test_old_published_rows_and_old_inbox_rows_go_unpublished_rows_stay(
