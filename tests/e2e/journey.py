@@ -65,10 +65,11 @@ class Callers:
         return response.json() if response.content else None
 
     async def refused(
-        self, service: str, method: str, path: str, expected: dict[str, int], **kwargs: Any
+        self, service: str, method: str, path: str, expected: dict[str | None, int], **kwargs: Any
     ) -> None:
         """Each caller in `expected` gets exactly that status: 404 when the object is out of
-        their sight, 403 when their role may not do this; problem+json either way."""
+        their sight, 403 when their role may not do this, 401 without a token (None);
+        problem+json every time."""
         body = kwargs.pop("json", {} if method != "GET" else None)  # a valid body, if any
         for who, status in expected.items():
             response = await self.call(who, service, method, path, json=body, **kwargs)

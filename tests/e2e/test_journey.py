@@ -178,7 +178,7 @@ async def register_the_family(j: Callers) -> Family:
         "intake",
         "GET",
         f"/v1/cases/{family.case_id}",
-        {NEW_COORDINATOR: 404, "school.riverton": 403, "school-system": 403},
+        {NEW_COORDINATOR: 404, "school.riverton": 403, "school-system": 403, None: 401},
     )
     await j.refused(
         "intake",
@@ -366,7 +366,7 @@ async def refer(j: Callers, family: Family) -> Referrals:
         "referrals",
         "GET",
         f"/v1/referrals/{health['id']}",
-        {"school-system": 404, NEW_COORDINATOR: 404, "auditor": 403},
+        {"school-system": 404, NEW_COORDINATOR: 404, "auditor": 403, None: 401},
     )
     return Referrals(school=school["id"], health=health["id"], religious=religious["id"])
 

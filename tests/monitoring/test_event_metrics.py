@@ -166,6 +166,10 @@ async def nothing(session, event, cloud_event) -> None:
     return None
 
 
+async def broken(session, event, cloud_event) -> None:
+    raise RuntimeError("the handler has a bug")
+
+
 async def test_lag_is_reported_when_idle_and_gone_with_the_consumer(
     database: Database, broker: InMemoryBroker
 ) -> None:
@@ -188,9 +192,6 @@ async def test_lag_grows_while_a_message_is_retried_and_failures_are_counted(
 ) -> None:
     probe = Probe()
     await broker.create_topics([probe.topic, DEAD_LETTERS], 1)
-
-    async def broken(session, event, cloud_event) -> None:
-        raise RuntimeError("the handler has a bug")
 
     consumer = a_consumer(broker, database, probe, broken, max_attempts=10_000)
     group, topic = consumer.group_id, probe.topic
@@ -221,9 +222,6 @@ async def test_dead_letters_count_from_zero_so_the_first_one_alerts(
 ) -> None:
     probe = Probe()
     await broker.create_topics([probe.topic, DEAD_LETTERS], 1)
-
-    async def broken(session, event, cloud_event) -> None:
-        raise RuntimeError("the handler has a bug")
 
     consumer = a_consumer(broker, database, probe, broken)
     dead = {"service": SERVICE, "topic": probe.topic}
