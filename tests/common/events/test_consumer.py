@@ -154,7 +154,7 @@ async def test_wiring_mistakes_fail_at_construction(database, probes, broker) ->
     class ProbeInvented(EventContract):  # never registered: no producer publishes it
         case_id: str
 
-    with pytest.raises(ValueError, match="unregistered contract .*ProbeInvented"):
+    with pytest.raises(ValueError, match=r"unregistered contract .*ProbeInvented"):
         EventConsumer(
             broker, database, group_id="g", topics=[probes.topic],
             handlers={ProbeInvented: record_effect},

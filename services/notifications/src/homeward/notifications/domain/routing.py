@@ -34,7 +34,7 @@ def case_coordinators(event: RoutedEvent) -> list[Recipient]:
     return municipal(Role.COORDINATOR)(event)
 
 
-def municipal(role: Role, *, of: Callable[[EventContract], str] | None = None) -> Audience:
+def municipal(role: Role, *, of: Callable[[EventContract], str | None] | None = None) -> Audience:
     """Everyone holding `role` in the event's municipality (or the one `of` the event names)."""
 
     def audience(event: RoutedEvent) -> list[Recipient]:
@@ -46,8 +46,8 @@ def municipal(role: Role, *, of: Callable[[EventContract], str] | None = None) -
 
 def escalation_level(event: RoutedEvent) -> list[Recipient]:
     """Overdue: first the coordinator, at the supervisor level the supervisors."""
-    assert isinstance(event.contract, referrals.ReferralOverdue)  # the rule's contract
-    if event.contract.level == "supervisor":
+    overdue = event.contract
+    if isinstance(overdue, referrals.ReferralOverdue) and overdue.level == "supervisor":
         return municipal(Role.SUPERVISOR)(event)
     return case_coordinators(event)
 
@@ -55,8 +55,9 @@ def escalation_level(event: RoutedEvent) -> list[Recipient]:
 def agencies_relying_on_consent(event: RoutedEvent) -> list[Recipient]:
     """Consent revoked: the agencies of that type holding a referral for that person in
     their hands (sent, not ended); never one whose referral is a draft it never received."""
-    assert isinstance(event.contract, intake.ConsentRevoked)  # the rule's contract
     revoked = event.contract
+    if not isinstance(revoked, intake.ConsentRevoked):
+        return []
     return sorted(
         {
             Recipient.agency(referral.agency_id)
@@ -68,14 +69,12 @@ def agencies_relying_on_consent(event: RoutedEvent) -> list[Recipient]:
     )
 
 
-def _to(event: EventContract) -> str:
-    assert isinstance(event, intake.TransferFacts)
-    return event.to_municipality
+def _to(event: EventContract) -> str | None:
+    return event.to_municipality if isinstance(event, intake.TransferFacts) else None
 
 
-def _from(event: EventContract) -> str:
-    assert isinstance(event, intake.TransferFacts)
-    return event.from_municipality
+def _from(event: EventContract) -> str | None:
+    return event.from_municipality if isinstance(event, intake.TransferFacts) else None
 
 
 @dataclass(frozen=True)
