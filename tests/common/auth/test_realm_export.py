@@ -69,7 +69,11 @@ def test_every_demo_user_has_one_role_and_the_attributes_it_needs(user: dict[str
     for name in NEEDED_ATTRIBUTES[role]:
         values = attributes.get(name)
         assert values and len(values) == 1 and values[0], f"{user['username']}: {name}"
-    assert set(attributes) <= set(AGENCY_CLAIMS), "only declared user-profile attributes"
+    # `locale` is Keycloak's own user-profile attribute once the realm has internationalisation.
+    assert set(attributes) <= {*AGENCY_CLAIMS, "locale"}, "only declared user-profile attributes"
+    if "locale" in attributes:
+        assert EXPORT["internationalizationEnabled"] is True
+        assert attributes["locale"][0] in EXPORT["supportedLocales"]
     assert user["enabled"] and not user.get("requiredActions")
     # Keycloak's password grant fails with "Account is not fully set up" on any required action.
     (credential,) = user["credentials"]
