@@ -3,6 +3,8 @@ prompt, SSO session lifespans, refresh rotation, logout, userinfo."""
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,6 +19,12 @@ VERIFIER = "a-verifier-of-the-required-length-0123456789"
 
 def query_of(response: httpx.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+
+
+def form_action(page: httpx.Response) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
 
 
 def auth_params(**overrides: str | None) -> dict[str, str]:
@@ -356,3 +364,38 @@ async def test_the_password_and_client_credentials_grants_give_an_id_token_for_o
     assert password.json()["id_token"] and password.json()["refresh_token"]
     assert service.json()["id_token"] and "refresh_token" not in service.json()
     assert "id_token" not in plain.json()
+
+
+async def test_two_login_tabs_of_one_browser_both_work(
+    identity_provider: RunningIdentityProvider,
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        first = await browser.get(identity_provider.authorization_endpoint, params=auth_params())
+        second = await browser.get(
+            identity_provider.authorization_endpoint, params=auth_params(state="s-2")
+        )
+        answers = [
+            await browser.post(
+                page.url.join(html.unescape(form_action(page))),
+                data={"username": "auditor", "password": "demo"},
+            )
+            for page in (first, second)
+        ]
+
+    assert [answer.status_code for answer in answers] == [303, 303]
+    assert [query_of(answer)["state"] for answer in answers] == ["s-1", "s-2"]
+
+
+async def test_a_login_page_left_open_too_long_times_out(
+    own_issuer: RunningIdentityProvider, clock: FakeClock
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        page = await browser.get(own_issuer.authorization_endpoint, params=auth_params())
+        clock.advance(own_issuer.realm.lifespans.login + 1)
+        late = await browser.post(
+            page.url.join(html.unescape(form_action(page))),
+            data={"username": "auditor", "password": "demo"},
+        )
+
+    assert late.status_code == 400 and "location" not in late.headers
+    assert "timed out" in late.text

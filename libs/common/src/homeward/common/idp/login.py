@@ -1,10 +1,10 @@
-"""The browser side of the issuer, on Keycloak's paths: the authorization endpoint, its login
-page and RP-initiated logout, with an SSO cookie session as Keycloak keeps one.
+"""The browser side of the issuer, on Keycloak's paths: the authorization endpoint and its
+login page, with an SSO cookie session as Keycloak keeps one (logout is in logout.py).
 
-Cookies, as Keycloak names them: AUTH_SESSION_ID ties a login page to the browser that
-opened it (a login form posted from another browser is refused), KEYCLOAK_IDENTITY names
-the user session, so a later /auth signs in without the form until logout, expiry or
-`prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when the issuer is on https.
+Cookies, as Keycloak names them: AUTH_SESSION_ID ties login pages to the browser that
+opened them (a login form posted from another browser is refused; several tabs may be open
+at once), KEYCLOAK_IDENTITY names the user session, so a later /auth signs in without the
+form until logout, expiry or `prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when the issuer is on https.
 
 Errors before the client and its redirect_uri are known are shown as a page (never a
 redirect to an unchecked address); later ones go back to the client (RFC 6749 4.1.2.1).
@@ -22,7 +22,13 @@ from homeward.common.idp.flows import TokenService
 from homeward.common.idp.i18n import LANGUAGES, N_, choose_locale
 from homeward.common.idp.pages import STYLESHEET, Pages, redirect_to
 from homeward.common.idp.realm import Client, InvalidScope
-from homeward.common.idp.sessions import AuthorizationRequest, Grant, PendingLogin, UserSession
+from homeward.common.idp.sessions import (
+    AuthorizationRequest,
+    Grant,
+    PendingLogin,
+    UserSession,
+    new_id,
+)
 from homeward.common.idp.uris import redirect_allowed
 
 TIMED_OUT = N_("Your sign-in timed out. Go back to the application and start again.")
@@ -48,6 +54,7 @@ def login_router(
         return pages.message(locale, message, status=400)
 
     def login_page(pending: PendingLogin, *, error: bool = False, username: str = "") -> Response:
+        """The form for `pending`; its cookie binds the browser that opened it."""
         locale = pending.locale or "en"
         switcher = [
             (
@@ -69,7 +76,7 @@ def login_router(
         )
         response.set_cookie(
             LOGIN_COOKIE,
-            pending.id,
+            pending.browser,
             path=realm_path,
             httponly=True,
             samesite="lax",
@@ -87,10 +94,9 @@ def login_router(
 
     def pending_of(request: Request) -> PendingLogin | None:
         """The login this browser opened (its cookie and the form's tab_id must agree)."""
-        tab_id = request.query_params.get("tab_id")
-        if not tab_id or request.cookies.get(LOGIN_COOKIE) != tab_id:
-            return None
-        return sessions.pending(tab_id)
+        pending = sessions.pending(request.query_params.get("tab_id"))
+        browser = request.cookies.get(LOGIN_COOKIE)
+        return pending if pending is not None and browser == pending.browser else None
 
     def user_session(request: Request) -> UserSession | None:
         session = sessions.active(request.cookies.get(SESSION_COOKIE), touch=True)
@@ -152,7 +158,8 @@ def login_router(
             return refuse("login_required", "No active session")
         if session is not None and prompt != "login":
             return with_code(auth_request, session)
-        pending = sessions.begin_login(auth_request)
+        browser = request.cookies.get(LOGIN_COOKIE) or new_id()
+        pending = sessions.begin_login(auth_request, browser=browser)
         pending.locale = choose_locale(
             chosen=None,
             ui_locales=auth_request.ui_locales,
@@ -197,7 +204,6 @@ def login_router(
             samesite="lax",
             secure=secure_cookies,
         )
-        response.delete_cookie(LOGIN_COOKIE, path=realm_path)
         return response
 
     @router.get(pages.stylesheet_path, include_in_schema=False)
