@@ -4,7 +4,8 @@ login page, with an SSO cookie session as Keycloak keeps one (logout is in logou
 Cookies, as Keycloak names them: AUTH_SESSION_ID ties login pages to the browser that
 opened them (a login form posted from another browser is refused; several tabs may be open
 at once), KEYCLOAK_IDENTITY names the user session, so a later /auth signs in without the
-form until logout, expiry or `prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when the issuer is on https.
+form until logout, expiry or `prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when
+the issuer is on https.
 
 Errors before the client and its redirect_uri are known are shown as a page (never a
 redirect to an unchecked address); later ones go back to the client (RFC 6749 4.1.2.1).
