@@ -30,6 +30,7 @@ from homeward.common.idp.sessions import (
     UserSession,
     new_id,
 )
+from homeward.common.idp.tokens import AUTH_TIME_NOTE
 from homeward.common.idp.uris import redirect_allowed
 
 TIMED_OUT = N_("Your sign-in timed out. Go back to the application and start again.")
@@ -86,9 +87,15 @@ def login_router(
         return response
 
     def with_code(
-        request: AuthorizationRequest, session: UserSession, *, status: int = 302
+        request: AuthorizationRequest,
+        session: UserSession,
+        *,
+        status: int = 302,
+        sso: bool = False,
     ) -> RedirectResponse:
-        code = sessions.issue_code(Grant(session.id, request.client_id, request.scope), request)
+        """Back to the client with a code; `sso` when the cookie session signed in."""
+        grant = Grant(session.id, request.client_id, request.scope, sso_reuse=sso)
+        code = sessions.issue_code(grant, request)
         # Keycloak's order: state, session_state, iss (RFC 9207), code.
         params = {"state": request.state, "session_state": session.id, "iss": service.issuer}
         return redirect_to(request.redirect_uri, {**params, "code": code}, status=status)
@@ -104,10 +111,12 @@ def login_router(
         user = realm.user_named(session.username) if session else None
         return session if user is not None and user.enabled else None
 
-    @router.get(f"{endpoints}/auth", name="authorize")
+    @router.api_route(f"{endpoints}/auth", methods=["GET", "POST"], name="authorize")
     async def authorize(request: Request) -> Response:
-        """The authorization endpoint: response_type=code, PKCE S256."""
-        query = request.query_params
+        """The authorization endpoint: response_type=code, PKCE S256 (OIDC Core 3.1.2.1:
+        GET or a form POST)."""
+        sent = request.query_params if request.method == "GET" else await request.form()
+        query = {name: value for name, value in sent.items() if isinstance(value, str)}
         client = realm.clients.get(query.get("client_id", ""))
         if client is None or not client.enabled:
             return problem_page(request, N_("Unknown application."))
@@ -144,6 +153,12 @@ def login_router(
         except InvalidScope:
             return refuse("invalid_scope", "Invalid scopes: " + scope)
         prompt = query.get("prompt")
+        prompts = set((prompt or "").split())
+        if "none" in prompts and len(prompts) > 1:
+            return refuse("invalid_request", "Invalid parameter: prompt")
+        max_age = query.get("max_age", "")
+        if max_age and not max_age.isdigit():
+            return refuse("invalid_request", "Invalid parameter: max_age")
         auth_request = AuthorizationRequest(
             client_id=client.client_id,
             redirect_uri=redirect_uri,
@@ -155,10 +170,15 @@ def login_router(
             ui_locales=query.get("ui_locales"),
         )
         session = user_session(request)
-        if prompt == "none" and session is None:
+        if session is not None and max_age:
+            # OIDC Core 3.1.2.1: an authentication older than max_age must be done again.
+            authenticated = float(session.notes.get(AUTH_TIME_NOTE, session.started))
+            if service.clock() - authenticated > int(max_age):
+                session = None
+        if "none" in prompts and session is None:
             return refuse("login_required", "No active session")
-        if session is not None and prompt != "login":
-            return with_code(auth_request, session)
+        if session is not None and "login" not in prompts:
+            return with_code(auth_request, session, sso=True)
         browser = request.cookies.get(LOGIN_COOKIE) or new_id()
         pending = sessions.begin_login(auth_request, browser=browser)
         pending.locale = choose_locale(
@@ -194,7 +214,7 @@ def login_router(
             sessions.end(current.id)
             current = None
         session = current or sessions.start(user.username)
-        session.notes = {**session.notes, "AUTH_TIME": str(int(service.clock()))}
+        session.notes = {**session.notes, AUTH_TIME_NOTE: str(int(service.clock()))}
         sessions.finish_login(pending.id)
         response = with_code(pending.request, session, status=303)
         response.set_cookie(

@@ -62,6 +62,7 @@ class Grant:
     session_id: str
     client_id: str
     scope: str
+    sso_reuse: bool = False  # the SSO cookie signed in, no password was typed
     id: str = field(default_factory=new_id)  # the code's id; its refresh tokens keep it
 
 
