@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from homeward.common.auth import Role
+from homeward.common.idp.i18n import LANGUAGES
 from homeward.common.idp.realm import DEFAULT_REALM_PATH, load_realm
 
 EXPORT: dict[str, Any] = json.loads(DEFAULT_REALM_PATH.read_text(encoding="utf-8"))
@@ -256,7 +257,9 @@ def test_the_dev_issuer_reads_the_console_client_and_the_realms_browser_settings
     assert realm.lifespans.access_code == EXPORT["accessCodeLifespan"]
     assert realm.brute_force.enabled is EXPORT["bruteForceProtected"] is True
     assert realm.brute_force.failure_factor == EXPORT["failureFactor"]
-    assert realm.supported_locales == ("en", "ru", "kk", "uz")
+    # Keycloak offers the languages the development issuer's login page speaks.
+    assert EXPORT["internationalizationEnabled"] is True
+    assert EXPORT["supportedLocales"] == list(LANGUAGES) == ["en", "ru", "kk", "uz"]
     # Every refresh token is good once, in Keycloak as in the development issuer.
     assert EXPORT["revokeRefreshToken"] is True and EXPORT["refreshTokenMaxReuse"] == 0
 
