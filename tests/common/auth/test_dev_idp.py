@@ -32,7 +32,12 @@ async def test_discovery_names_the_issuer_and_its_endpoints(
     assert identity_provider.issuer.endswith("/realms/homeward")
     assert document["jwks_uri"] == f"{identity_provider.issuer}/protocol/openid-connect/certs"
     assert document["token_endpoint"] == identity_provider.token_endpoint
-    assert set(document["grant_types_supported"]) == {"client_credentials", "password"}
+    assert set(document["grant_types_supported"]) == {
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+    }
     assert document["id_token_signing_alg_values_supported"] == ["RS256"]
 
 
@@ -113,7 +118,7 @@ async def test_the_client_secret_may_also_come_in_the_form(
     assert claims_of(response.json()["access_token"])["agency_type"] == "religious"
 
 
-@pytest.mark.parametrize("grant_type", ["authorization_code", "refresh_token", "urn:made:up"])
+@pytest.mark.parametrize("grant_type", ["implicit", "urn:ietf:params:oauth:grant-type:device_code"])
 async def test_an_unsupported_grant_is_400(
     grant_type: str, identity_provider: RunningIdentityProvider
 ) -> None:
@@ -235,3 +240,17 @@ def test_the_realm_export_keeps_authorisation_attributes_out_of_users_hands() ->
         assert declared[name]["permissions"]["edit"] == ["admin"]
     assert "unmanagedAttributePolicy" not in profile
     assert not any("required" in attribute for attribute in profile["attributes"])
+
+
+@pytest.mark.parametrize(
+    ("username", "locale"),
+    [("coordinator.lakeside", "ru"), ("documents.lakeside", "kk"), ("supervisor.lakeside", "uz")],
+)
+async def test_a_users_locale_attribute_is_the_locale_claim(
+    username: str, locale: str, identity_provider: RunningIdentityProvider
+) -> None:
+    with_locale = claims_of(await identity_provider.password_token(username))
+    without = claims_of(await identity_provider.password_token("coordinator.riverton"))
+
+    assert with_locale["locale"] == locale
+    assert "locale" not in without

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from homeward.common.auth import Role
+from homeward.common.idp.i18n import LANGUAGES
 from homeward.common.idp.realm import DEFAULT_REALM_PATH, load_realm
 
 EXPORT: dict[str, Any] = json.loads(DEFAULT_REALM_PATH.read_text(encoding="utf-8"))
@@ -69,7 +70,11 @@ def test_every_demo_user_has_one_role_and_the_attributes_it_needs(user: dict[str
     for name in NEEDED_ATTRIBUTES[role]:
         values = attributes.get(name)
         assert values and len(values) == 1 and values[0], f"{user['username']}: {name}"
-    assert set(attributes) <= set(AGENCY_CLAIMS), "only declared user-profile attributes"
+    # `locale` is Keycloak's own user-profile attribute once the realm has internationalisation.
+    assert set(attributes) <= {*AGENCY_CLAIMS, "locale"}, "only declared user-profile attributes"
+    if "locale" in attributes:
+        assert EXPORT["internationalizationEnabled"] is True
+        assert attributes["locale"][0] in EXPORT["supportedLocales"]
     assert user["enabled"] and not user.get("requiredActions")
     # Keycloak's password grant fails with "Account is not fully set up" on any required action.
     (credential,) = user["credentials"]
@@ -213,3 +218,71 @@ def test_an_export_without_client_scopes_is_refused_by_the_dev_issuer() -> None:
 
     with pytest.raises(ValueError, match="clientScopes"):
         parse_realm(legacy)
+
+
+def test_the_console_is_a_confidential_standard_flow_client_with_pkce() -> None:
+    console = CLIENTS["homeward-console"]
+    attributes = console["attributes"]
+    post_logout = attributes["post.logout.redirect.uris"].split("##")
+
+    assert console["publicClient"] is False and console["bearerOnly"] is False
+    assert console["clientAuthenticatorType"] == "client-secret"
+    assert console["secret"] == "homeward-console-secret"
+    assert console["standardFlowEnabled"] is True
+    assert not console["directAccessGrantsEnabled"] and not console["serviceAccountsEnabled"]
+    assert not console["implicitFlowEnabled"]
+    assert attributes["pkce.code.challenge.method"] == "S256"
+    # Keycloak 26 refuses wildcards anywhere but at the end of a redirect URI.
+    for uri in (*console["redirectUris"], *post_logout):
+        assert "*" not in uri[:-1] and uri.startswith("http"), uri
+    assert set(console["redirectUris"]) == {
+        "http://127.0.0.1:8405/*",
+        "http://localhost:8405/*",
+        "http://console:8405/*",
+    }
+    assert set(post_logout) == set(console["redirectUris"])
+    assert "development" in console["description"].lower()
+
+
+def test_the_dev_issuer_reads_the_console_client_and_the_realms_browser_settings() -> None:
+    realm = load_realm()
+    console = realm.clients["homeward-console"]
+
+    assert console.standard_flow_enabled and not console.public
+    assert console.pkce_method == "S256"
+    assert console.redirect_uris == tuple(CLIENTS["homeward-console"]["redirectUris"])
+    assert console.post_logout_redirect_uris == console.redirect_uris
+    assert realm.lifespans.sso_idle == EXPORT["ssoSessionIdleTimeout"]
+    assert realm.lifespans.sso_max == EXPORT["ssoSessionMaxLifespan"]
+    assert realm.lifespans.access_code == EXPORT["accessCodeLifespan"]
+    assert realm.brute_force.enabled is EXPORT["bruteForceProtected"] is True
+    assert realm.brute_force.failure_factor == EXPORT["failureFactor"]
+    # Keycloak offers the languages the development issuer's login page speaks.
+    assert EXPORT["internationalizationEnabled"] is True
+    assert EXPORT["supportedLocales"] == list(LANGUAGES) == ["en", "ru", "kk", "uz"]
+    # Every refresh token is good once, in Keycloak as in the development issuer.
+    assert EXPORT["revokeRefreshToken"] is True and EXPORT["refreshTokenMaxReuse"] == 0
+
+
+# Keycloak's theme message keys the realm overrides, and the login page's English msgids.
+KEYCLOAK_LOGIN_MESSAGES = {
+    "loginAccountTitle": "Sign in to Homeward",
+    "username": "Username",
+    "password": "Password",
+    "doLogIn": "Sign in",
+    "invalidUserMessage": "Invalid username or password.",
+    "doLogout": "Sign out",
+}
+
+
+@pytest.mark.parametrize("locale", ["kk", "uz"])
+def test_keycloaks_login_texts_for_kazakh_and_uzbek_are_the_dev_issuers(locale: str) -> None:
+    # Keycloak's own themes may lack these two languages; the realm's overrides give its
+    # login page the dev issuer's translations, from the same catalogue.
+    from homeward.common.idp.i18n import translations
+
+    gettext = translations(locale).gettext
+    assert EXPORT["localizationTexts"][locale] == {
+        key: gettext(message) for key, message in KEYCLOAK_LOGIN_MESSAGES.items()
+    }
+    assert all(gettext(message) != message for message in KEYCLOAK_LOGIN_MESSAGES.values())

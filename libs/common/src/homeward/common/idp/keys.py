@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
 ALGORITHM = "RS256"
@@ -40,6 +40,12 @@ class SigningKeys:
 
     def public_key_pem(self) -> bytes:
         return self.current.as_pem(private=False)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token signed with a key still published; only the signature is
+        checked here (joserfc raises JoseError or ValueError), the caller checks the claims."""
+        decoded = jwt.decode(token, KeySet(list(self._keys)), algorithms=[ALGORITHM])
+        return dict(decoded.claims)
 
     def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
         """Sign `claims` with the current key; `header` entries override the defaults.

@@ -47,10 +47,12 @@ class ProtocolMapper:
     kind: str
     config: Mapping[str, str]
 
-    @property
-    def in_access_token(self) -> bool:
-        # Keycloak treats a missing setting as "true", for exports older than the setting.
-        return self.config.get("access.token.claim", "true") == "true"
+    def in_token(self, kind: str) -> bool:
+        """Whether the mapper writes into `kind` ("access", "id" or "userinfo")."""
+        # Keycloak treats a missing access-token setting as "true", for exports older than
+        # the setting; the ID-token and userinfo settings default to "false".
+        default = "true" if kind == "access" else "false"
+        return self.config.get(f"{kind}.token.claim", default) == "true"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +105,35 @@ class Client:
     optional_scopes: tuple[str, ...] = ()
     web_origins: tuple[str, ...] = ()
     full_scope_allowed: bool = True
+    standard_flow_enabled: bool = False
+    redirect_uris: tuple[str, ...] = ()
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    # The client's "pkce.code.challenge.method" attribute: PKCE is then required.
+    pkce_method: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BruteForcePolicy:
+    """The realm's brute-force detection settings, with Keycloak's defaults."""
+
+    enabled: bool = False
+    permanent_lockout: bool = False
+    failure_factor: int = 30
+    wait_increment_s: int = 60
+    max_failure_wait_s: int = 900
+    max_delta_time_s: int = 43200
+    quick_login_check_ms: int = 1000
+    minimum_quick_login_wait_s: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lifespans:
+    """Keycloak's realm lifespans, in seconds (RealmRepresentation defaults)."""
+
+    access_code: int = 60  # accessCodeLifespan: code to token
+    login: int = 1800  # accessCodeLifespanLogin: how long a login page may stay open
+    sso_idle: int = 1800  # ssoSessionIdleTimeout
+    sso_max: int = 36000  # ssoSessionMaxLifespan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,10 +144,15 @@ class Realm:
     users: Mapping[str, User]
     clients: Mapping[str, Client]
     client_scopes: Mapping[str, ClientScope] = field(default_factory=dict)
+    lifespans: Lifespans = field(default_factory=Lifespans)
+    brute_force: BruteForcePolicy = field(default_factory=BruteForcePolicy)
 
     def user_named(self, username: str) -> User | None:
         # Keycloak stores usernames in lower case and matches them case-insensitively.
         return self.users.get(username.lower())
+
+    def user_by_id(self, user_id: str) -> User | None:
+        return next((u for u in self.users.values() if u.id == user_id), None)
 
     def service_account_of(self, client_id: str) -> User | None:
         return next(
@@ -176,6 +212,31 @@ def parse_realm(export: Mapping[str, Any]) -> Realm:
         users={user.username: user for user in users},
         clients={client.client_id: client for client in clients},
         client_scopes=scopes,
+        lifespans=Lifespans(
+            access_code=int(export.get("accessCodeLifespan", 60)),
+            login=int(export.get("accessCodeLifespanLogin", 1800)),
+            sso_idle=int(export.get("ssoSessionIdleTimeout", 1800)),
+            sso_max=int(export.get("ssoSessionMaxLifespan", 36000)),
+        ),
+        brute_force=_brute_force(export),
+    )
+
+
+def _brute_force(export: Mapping[str, Any]) -> BruteForcePolicy:
+    default = BruteForcePolicy()
+    return BruteForcePolicy(
+        enabled=bool(export.get("bruteForceProtected", False)),
+        permanent_lockout=bool(export.get("permanentLockout", False)),
+        failure_factor=int(export.get("failureFactor", default.failure_factor)),
+        wait_increment_s=int(export.get("waitIncrementSeconds", default.wait_increment_s)),
+        max_failure_wait_s=int(export.get("maxFailureWaitSeconds", default.max_failure_wait_s)),
+        max_delta_time_s=int(export.get("maxDeltaTimeSeconds", default.max_delta_time_s)),
+        quick_login_check_ms=int(
+            export.get("quickLoginCheckMilliSeconds", default.quick_login_check_ms)
+        ),
+        minimum_quick_login_wait_s=int(
+            export.get("minimumQuickLoginWaitSeconds", default.minimum_quick_login_wait_s)
+        ),
     )
 
 
@@ -253,6 +314,8 @@ def _client(
     entry: Mapping[str, Any], realm_defaults: tuple[str, ...], realm_optional: tuple[str, ...]
 ) -> Client:
     explicit = "defaultClientScopes" in entry or "optionalClientScopes" in entry
+    attributes = entry.get("attributes", {})
+    redirect_uris = tuple(entry.get("redirectUris", []))
     return Client(
         client_id=entry["clientId"],
         enabled=bool(entry.get("enabled", True)),
@@ -270,4 +333,18 @@ def _client(
         ),
         web_origins=tuple(entry.get("webOrigins", [])),
         full_scope_allowed=bool(entry.get("fullScopeAllowed", True)),
+        standard_flow_enabled=bool(entry.get("standardFlowEnabled", True)),
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=_post_logout_uris(attributes, redirect_uris),
+        pkce_method=attributes.get("pkce.code.challenge.method") or None,
     )
+
+
+def _post_logout_uris(
+    attributes: Mapping[str, str], redirect_uris: tuple[str, ...]
+) -> tuple[str, ...]:
+    # Keycloak keeps them "##"-separated in one attribute; "+" means "the redirect URIs".
+    uris: list[str] = []
+    for uri in filter(None, attributes.get("post.logout.redirect.uris", "").split("##")):
+        uris.extend(redirect_uris if uri == "+" else [uri])
+    return tuple(uris)

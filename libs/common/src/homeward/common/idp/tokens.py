@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from homeward.common.idp.realm import Client, ProtocolMapper, Realm, User
+    from homeward.common.idp.realm import Client, ClientScope, ProtocolMapper, Realm, User
 
 # Mapper types, by Keycloak provider id.
 ATTRIBUTE_MAPPER = "oidc-usermodel-attribute-mapper"
@@ -53,6 +53,10 @@ _MAPPER_PRIORITY = {SUB_MAPPER: -10, AUDIENCE_RESOLVE_MAPPER: 10}
 # User-session notes Keycloak sets for the client-credentials grant (ClientCredentialsGrantType);
 # the `service_account` client scope maps them into the token.
 CLIENT_ID_NOTE, CLIENT_HOST_NOTE, CLIENT_ADDRESS_NOTE = "client_id", "clientHost", "clientAddress"
+# Set by a browser login (AuthenticationManager); the basic scope maps it to auth_time.
+AUTH_TIME_NOTE = "AUTH_TIME"
+# Keycloak's client-session note for a login the SSO cookie did (AuthenticationManager.SSO_AUTH).
+SSO_AUTH_NOTE = "SSO_AUTH"
 
 
 def access_token_claims(
@@ -95,17 +99,70 @@ def access_token_claims(
         claims["sub"] = user.id
     claims["scope"] = " ".join(scope_names)
 
-    mappers = [*client.mappers, *(mapper for scope in scopes for mapper in scope.mappers)]
+    _run_mappers("access", scopes, _Context(client, user, session_notes or {}), claims)
+    return claims
+
+
+def id_token_claims(
+    *,
+    realm: Realm,
+    issuer: str,
+    client: Client,
+    user: User,
+    issued_at: int,
+    token_id: str,
+    requested_scope: str | None,
+    session_id: str | None,
+    session_notes: Mapping[str, str] | None = None,
+    nonce: str | None = None,
+    access_token_hash: str | None = None,
+) -> dict[str, Any]:
+    """The claims of an ID token (TokenManager.initIDToken, then the ID-token mappers)."""
+    claims: dict[str, Any] = {
+        "exp": issued_at + realm.access_token_lifespan_s,
+        "iat": issued_at,
+        "jti": token_id,
+        "iss": issuer,
+        "aud": client.client_id,
+        "sub": user.id,
+        "typ": "ID",
+        "azp": client.client_id,
+    }
+    if nonce is not None:
+        claims["nonce"] = nonce
+    if session_id is not None:
+        claims["sid"] = session_id
+    if access_token_hash is not None:
+        claims["at_hash"] = access_token_hash
+    scopes = realm.scopes_for(client, requested_scope)
+    _run_mappers("id", scopes, _Context(client, user, session_notes or {}), claims)
+    claims["aud"] = client.client_id  # audience mappers never widen an ID token's audience
+    return claims
+
+
+def userinfo_claims(
+    *, realm: Realm, client: Client, user: User, scope: str, session_notes: Mapping[str, str]
+) -> dict[str, Any]:
+    """What the userinfo endpoint answers for an access token's user, client and scope."""
+    claims: dict[str, Any] = {"sub": user.id}
+    scopes = realm.scopes_for(client, scope)
+    _run_mappers("userinfo", scopes, _Context(client, user, session_notes), claims)
+    claims.pop("aud", None)
+    return claims
+
+
+def _run_mappers(
+    kind: str, scopes: Iterable[ClientScope], context: _Context, claims: dict[str, Any]
+) -> None:
+    mappers = [*context.client.mappers, *(mapper for scope in scopes for mapper in scope.mappers)]
     mappers.sort(key=lambda mapper: _MAPPER_PRIORITY.get(mapper.kind, 0))
-    context = _Context(client=client, user=user, notes=session_notes or {})
     for mapper in mappers:
-        if mapper.in_access_token:
+        if mapper.in_token(kind):
             _apply(mapper, context, claims)
     if context.audiences:
         # Keycloak writes a single audience as a string and several as a list.
         audiences = context.audiences
         claims["aud"] = audiences[0] if len(audiences) == 1 else audiences
-    return claims
 
 
 @dataclass
@@ -167,8 +224,9 @@ def _apply(mapper: ProtocolMapper, context: _Context, claims: dict[str, Any]) ->
             if context.client.web_origins:
                 claims["allowed-origins"] = list(context.client.web_origins)
         case "oidc-acr-mapper":
-            # AcrProtocolMapper: no level of authentication recorded and no SSO reuse -> "1".
-            claims["acr"] = "1"
+            # AcrProtocolMapper: no level of authentication recorded: "1" for a login that
+            # authenticated, "0" for one the SSO cookie did.
+            claims["acr"] = "0" if context.notes.get(SSO_AUTH_NOTE) == "true" else "1"
 
 
 def _set_values(
