@@ -133,3 +133,20 @@ class TransferRow(SQLModel, table=True):
     requested_by: str = Field(max_length=300)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=300)
+
+
+class AgencyReferralRow(SQLModel, table=True):
+    """Read model of referrals' events: which agency holds which person's referral, and
+    whether it still gives that agency need-to-know access to the person's identity."""
+
+    __tablename__ = "intake_agency_referrals"
+
+    referral_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    person_id: str = Field(max_length=36, index=True)
+    agency_id: str = Field(max_length=64, index=True)
+    agency_type: str = Field(max_length=32)
+    state: str = Field(max_length=20)
+    accepted_and_open: bool = False
+    ended: bool = False
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -17,6 +17,8 @@ CaseReader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.S
 CaseCloser = CaseReader
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 TransferDecider = CaseReader
+# Partner agency staff and partner systems (client credentials) alike.
+PartnerAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
 
 
 def _sees_notes(principal: CaseReader) -> bool:

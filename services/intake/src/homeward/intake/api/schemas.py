@@ -238,3 +238,23 @@ class ErasureView(BaseModel):
 
     case_code: str
     erased_at: datetime
+
+
+class AgencyIdentityView(BaseModel):
+    """What an agency with an accepted referral may know of a person: name and birth date."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "person_id": "5b0f6c9e-3f7c-4c55-9a51-0c4d1f0c2a11",
+                "person_code": "P-4TXR-8N",
+                "full_name": IDENTITY_EXAMPLE["full_name"],
+                "date_of_birth": IDENTITY_EXAMPLE["date_of_birth"],
+            }
+        }
+    )
+
+    person_id: str
+    person_code: str
+    full_name: str
+    date_of_birth: date | None
