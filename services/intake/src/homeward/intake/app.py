@@ -12,7 +12,7 @@ from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
-from homeward.intake.api import agency_identity, cases, consents_transfers, protected
+from homeward.intake.api import agency_identity, cases, closures, consents_transfers, protected
 from homeward.intake.handlers.referral_events import referral_event_handlers
 from homeward.intake.settings import IntakeSettings
 
@@ -42,6 +42,7 @@ def create_app(
         parts,
         routers=[
             cases.router,
+            closures.router,
             protected.router,
             agency_identity.router,
             consents_transfers.router,

@@ -133,6 +133,7 @@ class TransferRow(SQLModel, table=True):
     requested_by: str = Field(max_length=300)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=300)
+    decision_reason: str | None = Field(default=None, max_length=40)
 
 
 class AgencyReferralRow(SQLModel, table=True):
@@ -150,3 +151,17 @@ class AgencyReferralRow(SQLModel, table=True):
     accepted_and_open: bool = False
     ended: bool = False
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ClosureRequestRow(SQLModel, table=True):
+    __tablename__ = "intake_closure_requests"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    reason: str = Field(max_length=40)
+    status: str = Field(max_length=16)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_by: str = Field(max_length=300)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=300)
+    decision_reason: str | None = Field(default=None, max_length=40)
