@@ -1,0 +1,54 @@
+"""Events of onward-referral suggestions, on `homeward.referrals.referrals`, keyed by case id.
+
+A partner serving a person suggested another service; the coordinator accepted it (a draft
+referral exists) or declined it. Ids, codes and dates only: the partner's note stays in the
+referrals database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+
+from homeward.common.contracts.referrals import REFERRALS_TOPIC
+from homeward.common.events.contracts import EventContract, event_contract
+
+
+class SuggestionFacts(EventContract):
+    """Who suggested what for whom: the fields every suggestion event carries."""
+
+    suggestion_id: UUID
+    case_id: UUID
+    case_code: str
+    municipality: str
+    person_id: UUID
+    person_code: str
+    agency_id: str = Field(description="the suggesting agency")
+    agency_type: str
+    service_category: str = Field(description="the service suggested")
+    reason_code: str = Field(description="need-observed | person-asked | ...")
+
+
+@event_contract("homeward.suggestion.made.v1", topic=REFERRALS_TOPIC)
+class SuggestionMade(SuggestionFacts):
+    """For the coordinators of `municipality`: an onward referral to consider."""
+
+    suggested_at: datetime
+
+
+@event_contract("homeward.suggestion.accepted.v1", topic=REFERRALS_TOPIC)
+class SuggestionAccepted(SuggestionFacts):
+    """For the suggesting agency: the coordinator drafted referral `referral_id` from it."""
+
+    referral_id: UUID
+    accepted_at: datetime
+
+
+@event_contract("homeward.suggestion.declined.v1", topic=REFERRALS_TOPIC)
+class SuggestionDeclined(SuggestionFacts):
+    """For the suggesting agency: the coordinator declined, for `decline_reason`."""
+
+    decline_reason: str = Field(description="already-referred | not-needed-now | ...")
+    declined_at: datetime
