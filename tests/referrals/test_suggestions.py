@@ -75,7 +75,8 @@ async def test_coordinator_turns_a_suggestion_into_a_draft_referral(
     for row in await referrals.outbox():
         assert NOTE not in str(row.data) and "cries" not in str(row.data)
     [made] = [row.data for row in await referrals.outbox("homeward.suggestion.made.v1")]
-    assert made["reason_code"] == "need-observed" and made["agency_id"] == "riverton-primary-school"
+    assert made["reason_code"] == "need-observed"
+    assert made["suggesting_agency_id"] == "riverton-primary-school"
 
 
 async def test_declined_with_a_reason_the_partner_sees(referrals: ReferralsHarness) -> None:

@@ -2,7 +2,9 @@
 
 A partner serving a person suggested another service; the coordinator accepted it (a draft
 referral exists) or declined it. Ids, codes and dates only: the partner's note stays in the
-referrals database.
+referrals database. The suggesting agency and the drafted referral have their own field
+names: a consumer that learns "which agency holds which referral" from `agency_id` and
+`referral_id` must not mistake the suggester for the draft's recipient.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ class SuggestionFacts(EventContract):
     municipality: str
     person_id: UUID
     person_code: str
-    agency_id: str = Field(description="the suggesting agency")
-    agency_type: str
+    suggesting_agency_id: str
+    suggesting_agency_type: str
     service_category: str = Field(description="the service suggested")
     reason_code: str = Field(description="need-observed | person-asked | ...")
 
@@ -40,9 +42,9 @@ class SuggestionMade(SuggestionFacts):
 
 @event_contract("homeward.suggestion.accepted.v1", topic=REFERRALS_TOPIC)
 class SuggestionAccepted(SuggestionFacts):
-    """For the suggesting agency: the coordinator drafted referral `referral_id` from it."""
+    """For the suggesting agency: the coordinator drafted a referral from it."""
 
-    referral_id: UUID
+    drafted_referral_id: UUID
     accepted_at: datetime
 
 

@@ -21,6 +21,11 @@ def receiving_agency(event: RoutedEvent) -> list[Recipient]:
     return [Recipient.agency(event.agency_id)] if event.agency_id else []
 
 
+def suggesting_agency(event: RoutedEvent) -> list[Recipient]:
+    agency_id = event.text("suggesting_agency_id")
+    return [Recipient.agency(agency_id)] if agency_id else []
+
+
 def case_coordinators(event: RoutedEvent) -> list[Recipient]:
     """The assigned coordinator, or every coordinator of the municipality while none is."""
     coordinator = event.case.coordinator if event.case else None
@@ -124,6 +129,15 @@ RULES: dict[str, Rule] = {
         [municipal(Role.COORDINATOR, field="to_municipality")],
     ),
     "consent.revoked": Rule("Consent for a referral was revoked", [agencies_relying_on_consent]),
+    # Closures a coordinator asks for are the supervisors' to decide.
+    "case.closure_requested": Rule(
+        "A case closure awaits your decision", [municipal(Role.SUPERVISOR)]
+    ),
+    "case.closure_rejected": Rule("The case closure was rejected", [case_coordinators]),
+    # Onward referrals a partner suggests: the coordinator decides, the partner hears back.
+    "suggestion.made": Rule("A partner suggested an onward referral", [case_coordinators]),
+    "suggestion.accepted": Rule("Your suggestion was drafted as a referral", [suggesting_agency]),
+    "suggestion.declined": Rule("Your suggestion was declined", [suggesting_agency]),
 }
 
 

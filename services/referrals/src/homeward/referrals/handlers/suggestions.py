@@ -55,8 +55,8 @@ def _facts(suggestion: SuggestionRow) -> dict[str, Any]:
         "municipality": suggestion.municipality,
         "person_id": suggestion.person_id,
         "person_code": suggestion.person_code,
-        "agency_id": suggestion.agency_id,
-        "agency_type": suggestion.agency_type,
+        "suggesting_agency_id": suggestion.agency_id,
+        "suggesting_agency_type": suggestion.agency_type,
         "service_category": suggestion.service_category,
         "reason_code": suggestion.reason_code,
     }
@@ -164,7 +164,7 @@ async def accept_suggestion(
     suggestion.referral_id = referral.id
     session.add(suggestion)
     _publish(session, suggestion, SuggestionAccepted(
-        **_facts(suggestion), referral_id=referral.id, accepted_at=now,
+        **_facts(suggestion), drafted_referral_id=referral.id, accepted_at=now,
     ))  # fmt: skip
     record_audit(session, principal=principal, action="suggestion.accepted",
                  case_code=suggestion.case_code, subject_code=suggestion.person_code)  # fmt: skip
