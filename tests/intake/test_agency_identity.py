@@ -161,6 +161,8 @@ async def test_roles_tokens_and_purposes(intake: ServiceHarness) -> None:
     school = Referral(case, SCHOOL)
     await feed_events(intake, school.sent(), school.accepted())
     assert (await intake.http.get(_reveal(case))).status_code == 401  # before any validation
+    coordinators_read = f"/v1/cases/{case['id']}/persons/{case['persons'][1]['id']}/identity"
+    assert (await intake.http.get(coordinators_read)).status_code == 401  # likewise
     bad_token = {"Authorization": "Bearer not-a-token"}
     assert (await intake.http.get(_reveal(case), headers=bad_token)).status_code == 401
     for user in (COORDINATOR, "supervisor.riverton", "documents.riverton", "auditor", "admin"):
