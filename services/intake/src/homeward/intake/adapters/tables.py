@@ -39,7 +39,7 @@ class CaseRow(SQLModel, table=True):
     return_operation: str = Field(max_length=120)
     arrival_date: date
     placement: str = Field(max_length=32)
-    status: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=32, index=True)
     coordinator: str | None = Field(default=None, max_length=200)
     registered_at: datetime = Field(sa_type=UTCDateTime)
     registered_by: str = Field(max_length=300)

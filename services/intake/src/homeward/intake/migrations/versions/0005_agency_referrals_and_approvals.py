@@ -1,5 +1,6 @@
 """The read model of agencies' referrals (need-to-know identity), closure requests that a
-supervisor decides, and the reason a transfer decision gives.
+supervisor decides (and the case status that says one is pending), and the reason a transfer
+decision gives.
 
 Revision ID: 0005
 Revises: 0002
@@ -19,6 +20,10 @@ ACTOR = 300  # issuer URL + "#" + subject
 
 
 def upgrade() -> None:
+    # "closure-requested" needs more than the 16 characters "open" and "closed" did.
+    with op.batch_alter_table("intake_cases") as table:
+        table.alter_column("status", type_=sa.String(32), existing_nullable=False)
+
     op.create_table(
         "intake_agency_referrals",
         sa.Column("referral_id", sa.String(36), primary_key=True),
@@ -71,3 +76,5 @@ def downgrade() -> None:
         table.drop_column("decision_reason")
     op.drop_table("intake_closure_requests")
     op.drop_table("intake_agency_referrals")
+    with op.batch_alter_table("intake_cases") as table:
+        table.alter_column("status", type_=sa.String(16), existing_nullable=False)
