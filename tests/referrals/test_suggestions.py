@@ -152,3 +152,21 @@ async def test_deciding_is_the_coordinators_of_the_case(referrals: ReferralsHarn
     listed = (await referrals.call(COORDINATOR, "GET", "/v1/suggestions")).json()
     assert [s["status"] for s in listed] == ["open"]
     assert not await referrals.outbox("homeward.suggestion.accepted.v1")
+
+
+async def test_a_suggestion_follows_its_case_to_another_municipality(
+    referrals: ReferralsHarness,
+) -> None:
+    family, referral = await _serving_school(referrals)
+    suggestion = await _suggest(referrals, referral)
+    await referrals.feed(family.transferred("lakeside"))
+    assert (await referrals.call(COORDINATOR, "GET", "/v1/suggestions")).json() == []
+    moved = (await referrals.call("coordinator.lakeside", "GET", "/v1/suggestions")).json()
+    assert [s["id"] for s in moved] == [suggestion["id"]]
+    decline = f"/v1/suggestions/{suggestion['id']}/decline"
+    body = {"reason": "no-agency-available"}
+    assert (await referrals.call(COORDINATOR, "POST", decline, json=body)).status_code == 404
+    declined = await referrals.call("coordinator.lakeside", "POST", decline, json=body)
+    assert declined.status_code == 200
+    [event] = [row.data for row in await referrals.outbox("homeward.suggestion.declined.v1")]
+    assert event["municipality"] == "lakeside"

@@ -161,7 +161,8 @@ class KnownReadiness(SQLModel, table=True):
 
 class SuggestionRow(SQLModel, table=True):
     """A partner's suggestion of another service for a person it serves. The note is the
-    partner's free text for the coordinator: it stays in this database, never on the bus."""
+    partner's free text for the coordinator: it stays in this database, never on the bus.
+    Its municipality is the case's (KnownCase), so a suggestion follows a case that moves."""
 
     __tablename__ = "ref_suggestions"
 
@@ -169,7 +170,6 @@ class SuggestionRow(SQLModel, table=True):
     from_referral_id: str = Field(foreign_key="ref_referrals.id", max_length=36)
     case_id: str = Field(max_length=36)
     case_code: str = Field(max_length=16)
-    municipality: str = Field(max_length=100, index=True)
     person_id: str = Field(max_length=36, index=True)
     person_code: str = Field(max_length=16)
     agency_id: str = Field(max_length=64, index=True)

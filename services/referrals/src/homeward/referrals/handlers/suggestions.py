@@ -20,7 +20,7 @@ from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
 from homeward.common.events import EventContract, add_event
 from homeward.common.vocabulary import ServiceCategory
-from homeward.referrals.adapters.tables import SuggestionRow
+from homeward.referrals.adapters.tables import KnownCase, SuggestionRow
 from homeward.referrals.commands import (
     AcceptSuggestion,
     CreateReferral,
@@ -47,12 +47,12 @@ SUGGESTION_NOT_FOUND = "no such suggestion"
 MAX_SUGGESTIONS = 200
 
 
-def _facts(suggestion: SuggestionRow) -> dict[str, Any]:
+def _facts(suggestion: SuggestionRow, *, municipality: str) -> dict[str, Any]:
     return {
         "suggestion_id": suggestion.id,
         "case_id": suggestion.case_id,
         "case_code": suggestion.case_code,
-        "municipality": suggestion.municipality,
+        "municipality": municipality,
         "person_id": suggestion.person_id,
         "person_code": suggestion.person_code,
         "suggesting_agency_id": suggestion.agency_id,
@@ -90,14 +90,17 @@ async def suggest_referral(
     now = utcnow()
     suggestion = SuggestionRow(
         from_referral_id=referral.id, case_id=referral.case_id, case_code=referral.case_code,
-        municipality=referral.municipality, person_id=referral.person_id,
+        person_id=referral.person_id,
         person_code=referral.person_code, agency_id=referral.agency_id,
         agency_type=referral.agency_type, service_category=category,
         reason_code=command.reason.value, note=command.note,
         status=SuggestionStatus.OPEN.value, suggested_at=now, suggested_by=principal.actor,
     )  # fmt: skip
     session.add(suggestion)
-    _publish(session, suggestion, SuggestionMade(**_facts(suggestion), suggested_at=now))
+    made = SuggestionMade(
+        **_facts(suggestion, municipality=referral.municipality), suggested_at=now
+    )
+    _publish(session, suggestion, made)
     record_audit(session, principal=principal, action="suggestion.made",
                  case_code=suggestion.case_code, subject_code=suggestion.person_code,
                  fields=["note"] if command.note else [])  # fmt: skip
@@ -108,11 +111,13 @@ async def suggest_referral(
 async def list_suggestions(
     session: AsyncSession, *, principal: Principal, status: SuggestionStatus | None
 ) -> list[SuggestionRow]:
-    """The municipality's suggestions for coordinators and supervisors; the agency's own for
-    partners. Newest first, at most MAX_SUGGESTIONS."""
+    """Suggestions for the cases of the caller's municipality (they follow a case that moves)
+    for coordinators and supervisors; the agency's own for partners. Newest first, bounded."""
     query = select(SuggestionRow).order_by(col(SuggestionRow.suggested_at).desc())
     if is_municipal_staff(principal):
-        query = query.where(SuggestionRow.municipality == municipality_of(principal))
+        query = query.join(KnownCase, col(KnownCase.case_id) == col(SuggestionRow.case_id)).where(
+            KnownCase.municipality == municipality_of(principal)
+        )
     else:
         query = query.where(SuggestionRow.agency_id == agency_of(principal))
     if status is not None:
@@ -122,13 +127,14 @@ async def list_suggestions(
 
 async def _suggestion_to_decide(
     session: AsyncSession, *, principal: Principal, suggestion_id: str
-) -> SuggestionRow:
+) -> tuple[SuggestionRow, KnownCase]:
     query = select(SuggestionRow).where(SuggestionRow.id == suggestion_id).with_for_update()
     suggestion = (await session.exec(query)).first()
-    if suggestion is None or suggestion.municipality != municipality_of(principal):
+    case = await session.get(KnownCase, suggestion.case_id) if suggestion else None
+    if suggestion is None or case is None or case.municipality != municipality_of(principal):
         raise NotFound(SUGGESTION_NOT_FOUND)
     check_open(SuggestionStatus(suggestion.status))
-    return suggestion
+    return suggestion, case
 
 
 async def accept_suggestion(
@@ -140,7 +146,7 @@ async def accept_suggestion(
     settings: ReferralsSettings,
 ) -> SuggestionRow:
     """One step: a draft referral for the suggested service, and the suggestion accepted."""
-    suggestion = await _suggestion_to_decide(
+    suggestion, case = await _suggestion_to_decide(
         session, principal=principal, suggestion_id=suggestion_id
     )
     referral = await stage_referral(
@@ -164,7 +170,8 @@ async def accept_suggestion(
     suggestion.referral_id = referral.id
     session.add(suggestion)
     _publish(session, suggestion, SuggestionAccepted(
-        **_facts(suggestion), drafted_referral_id=referral.id, accepted_at=now,
+        **_facts(suggestion, municipality=case.municipality), drafted_referral_id=referral.id,
+        accepted_at=now,
     ))  # fmt: skip
     record_audit(session, principal=principal, action="suggestion.accepted",
                  case_code=suggestion.case_code, subject_code=suggestion.person_code)  # fmt: skip
@@ -175,7 +182,7 @@ async def accept_suggestion(
 async def decline_suggestion(
     session: AsyncSession, *, principal: Principal, suggestion_id: str, command: DeclineSuggestion
 ) -> SuggestionRow:
-    suggestion = await _suggestion_to_decide(
+    suggestion, case = await _suggestion_to_decide(
         session, principal=principal, suggestion_id=suggestion_id
     )
     now = utcnow()
@@ -184,7 +191,8 @@ async def decline_suggestion(
     suggestion.decline_reason = command.reason.value
     session.add(suggestion)
     _publish(session, suggestion, SuggestionDeclined(
-        **_facts(suggestion), decline_reason=suggestion.decline_reason, declined_at=now,
+        **_facts(suggestion, municipality=case.municipality),
+        decline_reason=command.reason.value, declined_at=now,
     ))  # fmt: skip
     record_audit(session, principal=principal, action="suggestion.declined",
                  case_code=suggestion.case_code, subject_code=suggestion.person_code)  # fmt: skip

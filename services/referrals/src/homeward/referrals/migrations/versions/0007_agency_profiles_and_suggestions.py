@@ -34,7 +34,6 @@ def upgrade() -> None:
                   nullable=False),
         sa.Column("case_id", sa.String(36), nullable=False),
         sa.Column("case_code", sa.String(16), nullable=False),
-        sa.Column("municipality", sa.String(100), nullable=False),
         sa.Column("person_id", sa.String(36), nullable=False),
         sa.Column("person_code", sa.String(16), nullable=False),
         sa.Column("agency_id", sa.String(64), nullable=False),
@@ -50,9 +49,8 @@ def upgrade() -> None:
         sa.Column("decline_reason", sa.String(32)),
         sa.Column("referral_id", sa.String(36), sa.ForeignKey("ref_referrals.id")),
     )  # fmt: skip
-    op.create_index(
-        "ix_ref_suggestions_municipality", "ref_suggestions", ["municipality", "status"]
-    )
+    # Coordinators list by case (joined to the known case's municipality), partners by agency.
+    op.create_index("ix_ref_suggestions_case_id", "ref_suggestions", ["case_id", "status"])
     op.create_index("ix_ref_suggestions_agency_id", "ref_suggestions", ["agency_id", "status"])
     op.create_index("ix_ref_suggestions_person_id", "ref_suggestions", ["person_id"])
 
