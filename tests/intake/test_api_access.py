@@ -44,7 +44,7 @@ class Endpoint:
     method: str
     path: Callable[[dict[str, str]], str]
     roles: set[str]
-    scope: str  # "case": the Riverton case; "incoming": to Lakeside; "none"
+    scope: str  # "case": the Riverton case; "incoming": to Lakeside; "unheld"; "none"
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
 
@@ -68,6 +68,11 @@ ENDPOINTS = [
     Endpoint("list_transfers", "GET", lambda _: "/v1/transfers", READER, "none"),
     Endpoint("list_closure_requests", "GET", lambda _: "/v1/closure-requests", READER, "none"),
     Endpoint("list_audit_entries", "GET", lambda _: "/v1/audit", {"auditor"}, "none"),
+    Endpoint("export_audit_entries", "GET", lambda _: "/v1/audit.csv", {"auditor"}, "none"),
+    # No agency holds an accepted referral for the child here: every partner hears 404.
+    Endpoint("reveal_identity_to_agency", "GET",
+             lambda ids: f"/v1/agency/persons/{ids['child']}/identity", {"partner"}, "unheld",
+             headers={"X-Purpose": "documentation"}),
     Endpoint("register_case", "POST", lambda _: "/v1/cases", WRITER, "none", family()),
     Endpoint("add_person", "POST", _case("/persons"), WRITER, "case",
              {"household_role": "grandparent", "birth_year": 1960}),
@@ -107,6 +112,8 @@ def expected(user: str, endpoint: Endpoint) -> int | str:
     roles, municipality = USERS[user]
     if not roles & endpoint.roles:
         return FORBIDDEN
+    if endpoint.scope == "unheld":
+        return HIDDEN
     if endpoint.scope == "case" and municipality != "riverton":
         return HIDDEN
     if endpoint.scope == "incoming" and municipality != "lakeside":
