@@ -20,7 +20,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from homeward.common.auth import CurrentPrincipal, TokenValidator, install_auth
+from homeward.common.auth import (
+    CurrentPrincipal,
+    TokenValidator,
+    install_auth,
+)
 from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit, install_problem_handlers
 from homeward.common.events import (
@@ -34,6 +38,7 @@ from homeward.common.events import (
 from homeward.common.events.retention import EventTablePruner
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
+from homeward.common.openapi import document_errors
 from homeward.common.settings import CommonSettings
 
 logger = logging.getLogger("homeward.service")
@@ -100,8 +105,10 @@ def create_service_app(
     install_auth(app, parts.token_validator)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, service=parts.service)
+    me = me_router()
+    document_errors(app, [me, *routers])
     app.include_router(operations_router())
-    app.include_router(me_router(), prefix="/v1")
+    app.include_router(me, prefix="/v1")
     for router in routers:
         app.include_router(router)
     return app

@@ -2,16 +2,19 @@
 
 from homeward.common.auth.client import ClientCredentialsTokenSource, TokenRequestFailed
 from homeward.common.auth.deps import (
+    AuthenticateFirst,
     CurrentPrincipal,
     bearer_scheme,
     current_principal,
     install_auth,
     require_roles,
+    required_roles,
 )
 from homeward.common.auth.oidc import InvalidToken, JwksCache, TokenValidator
 from homeward.common.auth.principal import Principal, Role
 
 __all__ = [
+    "AuthenticateFirst",
     "ClientCredentialsTokenSource",
     "CurrentPrincipal",
     "InvalidToken",
@@ -24,4 +27,5 @@ __all__ = [
     "current_principal",
     "install_auth",
     "require_roles",
+    "required_roles",
 ]
