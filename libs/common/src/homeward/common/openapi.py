@@ -2,9 +2,9 @@
 (RFC 9457, `application/problem+json`), documented on the operations that can send it.
 
 The app builder derives each operation's usual errors from its route (a token required: 401;
-roles required: 403; path parameters: 404; parameters or a body: 422; a body: 413); a route
-adds only what is special to it (`responses=problem_responses(409)`). FastAPI's own 422 schema,
-which the real 422 body never matched, is gone.
+roles required: 403; path parameters: 404; parameters or a body: 422; a body: 400 and 413); a
+route adds only what is special to it (`responses=problem_responses(409)`). FastAPI's own 422
+schema, which the real 422 body never matched, is gone.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 _MEANING = {
+    400: "The body could not be read (not UTF-8 JSON).",
     401: "No bearer token, or an invalid or expired one.",
     403: "Your role may not call this operation.",
     404: "No such object, or one you may not see (the two look the same).",
@@ -112,6 +113,7 @@ def _usual_errors(route: APIRoute) -> list[int]:
         pending.extend(dependant.dependencies)
     has_body = route.body_field is not None
     wanted = {
+        400: has_body,
         401: current_principal in calls,
         403: any(required_roles(call) for call in calls),
         404: has_path,

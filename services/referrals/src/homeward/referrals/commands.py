@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, HttpUrl
+from pydantic import ConfigDict, Field, HttpUrl
 
-from homeward.common.commands import Command
+from homeward.common.commands import Command, StrictBool
 from homeward.common.vocabulary import AgencyType, DataCategory, ServiceCategory
 from homeward.referrals.domain.directory import CapacityStatus
 from homeward.referrals.domain.lifecycle import Outcome, ReasonCode
@@ -30,6 +30,20 @@ class Priority(StrEnum):
 
 
 class CreateReferral(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "case_id": "c7bf6930-4a22-4340-a6a4-a8df70bf150e",
+                "person_id": "a111261d-7cb6-4cea-a816-905168889170",
+                "agency_id": "riverton-primary-school",
+                "service_category": "school-enrolment",
+                "reason": "enrol the child in year 3",
+                "disclose": ["education"],
+                "send": True,
+            }
+        }
+    )
+
     case_id: str = Field(max_length=36)
     person_id: str = Field(max_length=36)
     agency_id: str = Field(max_length=64)
@@ -39,10 +53,14 @@ class CreateReferral(Command):
     disclose: list[DataCategory] = Field(
         default_factory=list, max_length=len(DataCategory), description="data categories shared"
     )
-    send: bool = Field(default=False, description="send now (or as soon as no gate blocks)")
+    send: StrictBool = Field(default=False, description="send now (or as soon as no gate blocks)")
 
 
 class SendReferral(Command):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"note": "the family expects your call"}}
+    )
+
     note: str | None = NOTE
 
 
@@ -54,12 +72,22 @@ class Decision(Command):
 class RequesterDecision(Decision):
     """Cancel or mark entered-in-error: a reason code (required to cancel) and a note."""
 
+    model_config = ConfigDict(json_schema_extra={"example": {"reason": "needs-changed"}})
+
 
 class AgencyDecision(Decision):
     """Accept, reject, start, hold, resume or fail: a reason code where required, a note."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"reason": "no-capacity", "note": "full until June"}}
+    )
+
 
 class CompleteReferral(Command):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"outcome": "achieved", "note": "enrolled in year 3"}}
+    )
+
     outcome: Outcome
     note: str | None = NOTE
 
@@ -74,6 +102,15 @@ class OverrideLegalBasis(StrEnum):
 class OverrideConsent(Command):
     """A supervisor lifts a consent block; the reason is audited, never published."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "legal_basis": "child-protection",
+                "reason": "the child must be seen by the clinic this week",
+            }
+        }
+    )
+
     legal_basis: OverrideLegalBasis
     reason: str = Field(min_length=10, max_length=1000)
 
@@ -81,15 +118,46 @@ class OverrideConsent(Command):
 class AgencyDetails(Command):
     """An agency in the partner directory (HSDS organization + services + service areas)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "name": "Riverton Primary School",
+                "description": "Primary school with a welcome class",
+                "agency_type": "school",
+                "service_categories": ["school-enrolment"],
+                "municipalities": ["riverton"],
+                "capacity": "open",
+                "active": True,
+                "website": "https://school.riverton.example",
+            }
+        }
+    )
+
     name: str = Field(min_length=2, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     agency_type: AgencyType
     service_categories: list[ServiceCategory] = Field(min_length=1, max_length=20)
     municipalities: list[str] = Field(min_length=1, max_length=50)
     capacity: CapacityStatus = CapacityStatus.OPEN
-    active: bool = True
+    active: StrictBool = True
     website: HttpUrl | None = None
 
 
 class NewAgency(AgencyDetails):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "riverton-primary-school",
+                "name": "Riverton Primary School",
+                "description": "Primary school with a welcome class",
+                "agency_type": "school",
+                "service_categories": ["school-enrolment"],
+                "municipalities": ["riverton"],
+                "capacity": "open",
+                "active": True,
+                "website": "https://school.riverton.example",
+            }
+        }
+    )
+
     id: str = Field(pattern=SLUG, description="a stable slug, e.g. riverton-police")
