@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.common.vocabulary import AgencyType, ServiceCategory
 from homeward.referrals.api.deps import DirectoryAdmin, DirectoryReader, Supervisor
@@ -45,6 +46,7 @@ async def read_agency(agency_id: str, _: DirectoryReader, session: SessionDep) -
 @router.post(
     "/agencies",
     name="create_agency",
+    responses=problem_responses(409),
     response_model=AgencyView,
     status_code=status.HTTP_201_CREATED,
 )
