@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -67,19 +67,6 @@ async def update_agency(
         session, principal=principal, agency_id=agency_id, command=body
     )
     return AgencyView.model_validate(agency)
-
-
-@router.get("/directory/hsds", name="export_directory_hsds", response_model=list[dict[str, Any]])
-async def export_hsds(_: DirectoryReader, session: SessionDep) -> list[dict[str, Any]]:
-    """The whole directory as Open Referral HSDS 3.0 organizations with services and areas."""
-    found = await directory.search_agencies(
-        session,
-        service_category=None,
-        municipality=None,
-        agency_type=None,
-        include_inactive=True,
-    )
-    return [directory.hsds_organization(agency) for agency in found]
 
 
 @router.get("/indicators", name="read_outcome_indicators", response_model=OutcomeIndicators)

@@ -1,4 +1,5 @@
-"""The partner directory: admins maintain it, coordinators search it, anyone exports HSDS."""
+"""The partner directory: admins maintain it, coordinators and partners search it (and read
+it as HSDS, handlers/hsds.py)."""
 
 from __future__ import annotations
 
@@ -101,43 +102,6 @@ async def search_agencies(
         if (service_category is None or service_category in agency.service_categories)
         and (wanted_municipality is None or wanted_municipality in agency.municipalities)
     ]
-
-
-def hsds_organization(agency: AgencyRow) -> dict[str, Any]:
-    """One agency as an Open Referral HSDS 3.0 organization with its services and areas."""
-    return {
-        "id": agency.id,
-        "name": agency.name,
-        "description": agency.description or "",
-        "website": agency.website,
-        "services": [
-            {
-                "id": f"{agency.id}:{category}",
-                "organization_id": agency.id,
-                "name": category,
-                "status": "active" if agency.active and agency.capacity != "closed" else "inactive",
-                "attributes": [
-                    {"taxonomy": "homeward-service-category", "value": category},
-                    {"taxonomy": "homeward-agency-type", "value": agency.agency_type},
-                    {"taxonomy": "homeward-capacity", "value": agency.capacity},
-                ],
-                "service_areas": [
-                    {"id": f"{agency.id}:{category}:{m}", "name": m, "extent_type": "municipality"}
-                    for m in agency.municipalities
-                ],
-            }
-            for category in agency.service_categories
-        ],
-        "locations": [
-            {
-                "id": f"{agency.id}:{m}",
-                "organization_id": agency.id,
-                "name": m,
-                "location_type": "virtual",
-            }
-            for m in agency.municipalities
-        ],
-    }
 
 
 # Agencies matching the demo realm's partner users and systems (deploy/keycloak).
