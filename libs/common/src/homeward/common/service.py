@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import homeward.common.contracts  # noqa: F401 (registers every service's event contracts)
 from homeward.common.auth import (
     CurrentPrincipal,
     TokenValidator,
@@ -33,8 +34,10 @@ from homeward.common.events import (
     Handler,
     KafkaBroker,
     OutboxRelay,
+    asyncapi_document,
     dead_letter_topic,
 )
+from homeward.common.events.contracts import registry as contract_registry
 from homeward.common.events.retention import EventTablePruner
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
@@ -108,6 +111,8 @@ def create_service_app(
     me = me_router()
     document_errors(app, [me, *routers])
     app.include_router(operations_router())
+    if settings.show_docs:
+        app.include_router(asyncapi_router())
     app.include_router(me, prefix="/v1")
     for router in routers:
         app.include_router(router)
@@ -214,6 +219,17 @@ def operations_router() -> APIRouter:
     async def metrics() -> Response:
         """Prometheus metrics: request latency, outbox backlog, consumer lag, dead letters."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def asyncapi_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/asyncapi.json", name="read_asyncapi", response_model=dict[str, Any])
+    async def read_asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of every Homeward event (the same on each service)."""
+        return asyncapi_document(contract_registry)
 
     return router
 
