@@ -4,6 +4,8 @@ names all of a resource's methods."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -17,6 +19,7 @@ from openapi_spec_validator import validate
 from homeward.common.auth import Principal, Role, require_roles
 from homeward.common.commands import Command
 from homeward.common.events import InMemoryBroker
+from homeward.common.observability import JsonFormatter
 from homeward.common.openapi import PROBLEM_SCHEMA, problem_responses
 from homeward.common.service import create_service_app, default_parts
 from homeward.common.settings import CommonSettings
@@ -131,3 +134,13 @@ async def test_a_405_lists_every_method_of_the_resource(
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, PUT"
     jsonschema.validate(response.json(), PROBLEM_SCHEMA)
+
+
+async def test_a_401_is_logged_under_its_route_template(
+    items: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="homeward.access"):
+        response = await items.get("/v1/items/12?kind=a")
+    assert response.status_code == 401
+    record = next(r for r in caplog.records if r.name == "homeward.access")
+    assert json.loads(JsonFormatter("items").format(record))["route"] == "/v1/items/{item_id}"

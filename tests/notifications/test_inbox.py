@@ -149,3 +149,13 @@ async def test_overdue_escalates_to_the_supervisor_at_level_two(
     second = route(RoutedEvent(event_type="homeward.referral.overdue.v1", data=data | {"level": 2}))
     assert first and first.recipients == [Recipient.parse("role:coordinator@riverton")]
     assert second and second.recipients == [Recipient.parse("role:supervisor@riverton")]
+
+
+async def test_read_all_is_a_post_only_resource(notifications: NotificationsHarness) -> None:
+    wrong_method = await notifications.call(
+        "coordinator.riverton", "GET", "/v1/notifications/read-all"
+    )
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
+    not_an_id = await notifications.call("coordinator.riverton", "GET", "/v1/notifications/x1")
+    assert not_an_id.status_code == 404

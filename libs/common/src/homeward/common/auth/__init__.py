@@ -2,7 +2,6 @@
 
 from homeward.common.auth.client import ClientCredentialsTokenSource, TokenRequestFailed
 from homeward.common.auth.deps import (
-    AuthenticateFirst,
     CurrentPrincipal,
     bearer_scheme,
     current_principal,
@@ -14,7 +13,6 @@ from homeward.common.auth.oidc import InvalidToken, JwksCache, TokenValidator
 from homeward.common.auth.principal import Principal, Role
 
 __all__ = [
-    "AuthenticateFirst",
     "ClientCredentialsTokenSource",
     "CurrentPrincipal",
     "InvalidToken",

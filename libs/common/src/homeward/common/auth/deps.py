@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from homeward.common.auth.oidc import InvalidToken, TokenValidator
@@ -81,12 +83,21 @@ class AuthenticateFirst:
             try:
                 await authenticate(request)
             except Unauthorized as refused:
+                # Routing has not run: name the route for the access log and the metrics.
+                scope.setdefault("route", _route_of(scope))
                 response = problem_response(
                     refused.status, refused.title, refused.detail, request, refused.headers
                 )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _route_of(scope: Scope) -> Any:
+    for route in iter_route_contexts(scope["app"].routes):
+        if route.matches(scope)[0] is Match.FULL:
+            return route
+    return None
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
