@@ -65,17 +65,19 @@ def _models_in(model: type[BaseModel]) -> typing.Iterator[type[BaseModel]]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_request_body_is_a_strict_command(service: str) -> None:
+def test_every_request_body_is_a_strict_command_with_an_example(service: str) -> None:
     create_app = importlib.import_module(f"homeward.{service}.app").create_app
     app = create_app(broker=InMemoryBroker(), token_validator=None)
     routes = [context.original_route for context in iter_route_contexts(app.routes)]
-    bodies = [
-        model
+    top = [
+        _body_model(route)
         for route in routes
         if isinstance(route, APIRoute) and route.body_field is not None
-        for model in _models_in(_body_model(route))
     ]
-    assert bodies, f"{service} has request bodies"
+    assert top, f"{service} has request bodies"
+    for model in top:  # each body shows a client what to send
+        assert "example" in model.model_json_schema(), f"{model.__name__} has no example"
+    bodies = [model for body in top for model in _models_in(body)]
     for model in bodies:
         assert issubclass(model, Command), model
         lax = [name for name, field in model.model_fields.items() if _is_lax(field)]

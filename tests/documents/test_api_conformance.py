@@ -1,4 +1,4 @@
-"""Documents's API against its own OpenAPI document, by the standards' validators:
+"""The documents API against its own OpenAPI document, by the standards' validators:
 openapi-spec-validator on the document, schemathesis on every operation with the tokens of
 two roles."""
 

@@ -1,4 +1,4 @@
-"""Intake's API against its own OpenAPI document, by the standards' validators:
+"""The intake API against its own OpenAPI document, by the standards' validators:
 openapi-spec-validator on the document, schemathesis on every operation with the tokens of
 two roles."""
 
