@@ -101,6 +101,7 @@ async def test_no_token_is_401_before_any_parameter_or_body_is_looked_at(
             "/v1/items/1", content=b"{broken", headers={"content-type": "application/json"}
         ),
         await items.put("/v1/items/1", json={"unexpected": True}),
+        await items.put("/v1/items/1", json={"name": "x" * (2 * 1024 * 1024)}),
         await items.get("/v1/items/1?kind=a", headers={"Authorization": "Bearer not.a.jwt"}),
         await items.delete("/v1/items/1"),
     ]

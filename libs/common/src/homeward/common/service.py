@@ -105,8 +105,8 @@ def create_service_app(
     )
     app.state.parts = parts
     install_problem_handlers(app)
-    install_auth(app, parts.token_validator)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_auth(app, parts.token_validator)  # outside the body limit: 401 before even 413
     app.add_middleware(RequestContext, service=parts.service)
     me = me_router()
     document_errors(app, [me, *routers])
