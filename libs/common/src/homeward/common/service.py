@@ -21,11 +21,7 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import homeward.common.contracts  # noqa: F401 (registers every service's event contracts)
-from homeward.common.auth import (
-    CurrentPrincipal,
-    TokenValidator,
-    install_auth,
-)
+from homeward.common.auth import CurrentPrincipal, TokenValidator, install_auth
 from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit, install_problem_handlers
 from homeward.common.events import (
