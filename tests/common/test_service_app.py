@@ -28,7 +28,7 @@ class Echo(BaseModel):
 
 
 def _probe_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/probe")
+    router = APIRouter(prefix="/probe")
 
     @router.post("", name="echo", response_model=Echo)
     async def echo(body: Echo) -> Echo:
@@ -120,7 +120,7 @@ async def test_metrics_expose_latency_backlog_lag_and_dead_letters(
 async def test_validation_errors_are_problem_json_and_never_echo_the_value(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.post("/v1/probe", json={"text": SECRET_LOOKING_VALUE, "count": "x"})
+    response = await client.post("/probe", json={"text": SECRET_LOOKING_VALUE, "count": "x"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -132,7 +132,7 @@ async def test_validation_errors_are_problem_json_and_never_echo_the_value(
 async def test_bodies_over_one_mebibyte_get_413(client: httpx.AsyncClient) -> None:
     too_big = json.dumps({"text": "x" * (1024 * 1024), "count": 1})
     response = await client.post(
-        "/v1/probe", content=too_big, headers={"content-type": "application/json"}
+        "/probe", content=too_big, headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
@@ -146,7 +146,7 @@ async def test_streamed_bodies_over_the_limit_get_413_too(client: httpx.AsyncCli
         yield b'", "count": 1}'
 
     response = await client.post(
-        "/v1/probe", content=chunks(), headers={"content-type": "application/json"}
+        "/probe", content=chunks(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
 
@@ -154,7 +154,7 @@ async def test_streamed_bodies_over_the_limit_get_413_too(client: httpx.AsyncCli
 async def test_a_bug_answers_500_problem_json_without_the_trace_or_its_message(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/v1/probe/boom")
+    response = await client.get("/probe/boom")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert SECRET_LOOKING_VALUE not in response.text
@@ -163,7 +163,7 @@ async def test_a_bug_answers_500_problem_json_without_the_trace_or_its_message(
 
 
 async def test_unknown_routes_are_problem_json(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/nothing-here")
+    response = await client.get("/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -182,12 +182,12 @@ async def test_access_log_lines_are_json_with_ids_and_the_route_template_only(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="homeward.access"):
         response = await client.post(
-            f"/v1/probe?who={SECRET_LOOKING_VALUE}", json={"text": "hi", "count": 1}
+            f"/probe?who={SECRET_LOOKING_VALUE}", json={"text": "hi", "count": 1}
         )
     assert response.status_code == 200
     record = next(r for r in caplog.records if r.name == "homeward.access")
     line = json.loads(JsonFormatter("probe").format(record))
-    assert line["route"] == "/v1/probe"
+    assert line["route"] == "/probe"
     assert line["request_id"] == response.headers["x-request-id"]
     assert line["trace_id"] == response.headers["traceparent"].split("-")[1]
     assert SECRET_LOOKING_VALUE not in json.dumps(line)
@@ -208,15 +208,15 @@ async def test_me_needs_a_token_and_shows_the_principal(
 
 
 async def test_domain_errors_are_answered_by_the_shared_handlers(client: httpx.AsyncClient) -> None:
-    rule = await client.post("/v1/probe/rule")
+    rule = await client.post("/probe/rule")
     assert (rule.status_code, rule.json()["detail"]) == (
         422,
         "a child needs a guardian from the same case",
     )
-    conflict = await client.post("/v1/probe/state")
+    conflict = await client.post("/probe/state")
     assert conflict.status_code == 409
     assert conflict.json()["allowed_next_states"] == ["entered-in-error"]
-    erased = await client.get("/v1/probe/erased")
+    erased = await client.get("/probe/erased")
     assert erased.status_code == 410
     assert "owner 7" not in erased.text  # internal ids stay in the logs
     for response in (rule, conflict, erased):

@@ -94,7 +94,7 @@ def test_token_leeway_is_capped_at_sixty_seconds() -> None:
 def _failing_router() -> APIRouter:
     router = APIRouter()
 
-    @router.get("/v1/boom", name="boom", response_model=dict)
+    @router.get("/boom", name="boom", response_model=dict)
     async def boom() -> dict:
         """Fail the way a bug would."""
         raise RuntimeError("a detail only the logs may see")
@@ -146,7 +146,7 @@ async def test_debug_is_off_and_a_bug_answers_without_a_traceback(
         app_for(environment=Environment.PRODUCTION, key_encryption_key=REAL_KEY),
     ):
         assert app.debug is False
-        response = await _get(app, "/v1/boom")
+        response = await _get(app, "/boom")
         assert response.status_code == 500
         assert response.headers["content-type"] == "application/problem+json"
         assert "Traceback" not in response.text and "only the logs" not in response.text

@@ -100,7 +100,6 @@ async def test_a_returning_family_through_every_service(
                 {"health-care": HEALTH_ACCEPTANCE_HOURS}
             ),
             "HOMEWARD_OVERDUE_CHECK_INTERVAL_S": "1",
-            "HOMEWARD_WEBHOOK_ALLOW_LOOPBACK": "true",  # the school's receiver is on loopback
             "HOMEWARD_WEBHOOK_POLL_INTERVAL_S": "0.2",
             "HOMEWARD_EMAIL_POLL_INTERVAL_S": "0.2",
             "HOMEWARD_SMTP_HOST": "127.0.0.1",

@@ -219,3 +219,25 @@ async def test_transfer_moves_the_case_and_its_access(intake: ServiceHarness) ->
         json={"reason": "no-capacity"},
     )  # fmt: skip
     assert decided.status_code == 409
+
+
+async def test_without_a_token_the_identity_route_says_401_and_nothing_else(
+    intake: ServiceHarness,
+) -> None:
+    path = "/v1/cases/nope/persons/nope/identity"
+    for response in (
+        await intake.http.get(path),
+        await intake.http.get(f"{path}?purpose=gossip"),
+        await intake.http.put(
+            path, content=b"{not json", headers={"content-type": "application/json"}
+        ),
+    ):
+        assert response.status_code == 401
+        assert "safeguarding" not in response.text and "errors" not in response.json()
+
+
+async def test_lax_dates_and_booleans_are_refused(intake: ServiceHarness) -> None:
+    body = {"return_operation": "2025 spring", "arrival_date": 0, "placement": "independent"}
+    refused = await intake.call("coordinator.riverton", "POST", "/v1/cases", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "arrival_date"]

@@ -138,3 +138,13 @@ async def test_an_event_delivered_twice_makes_one_notification(
     await _until_inbox(notifications, "coordinator.riverton", 2)
     items = await notifications.inbox("coordinator.riverton")
     assert [i["event_type"] for i in items].count("homeward.referral.blocked.v1") == 1
+
+
+async def test_read_all_is_a_post_only_resource(notifications: NotificationsHarness) -> None:
+    wrong_method = await notifications.call(
+        "coordinator.riverton", "GET", "/v1/notifications/read-all"
+    )
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
+    not_an_id = await notifications.call("coordinator.riverton", "GET", "/v1/notifications/x1")
+    assert not_an_id.status_code == 404

@@ -3,12 +3,19 @@ failure disables the subscription and tells the agency and the admins; replay; U
 
 from __future__ import annotations
 
+import base64
+import logging
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from homeward.common.events import InMemoryBroker
+from homeward.common.settings import Environment
 from homeward.common.testing.kafka import wait_for
-from tests.notifications.conftest import NotificationsHarness
+from homeward.notifications.app import create_app
+from homeward.notifications.settings import NotificationsSettings
+from tests.notifications.conftest import NotificationsHarness, fast_settings
 from tests.notifications.helpers import (
     case_registered,
     publish,
@@ -179,3 +186,25 @@ async def test_a_partner_manages_only_its_own_agencys_subscriptions(
     assert (
         await notifications.call("police-system", "GET", "/v1/webhooks/health")
     ).status_code == 403
+
+
+def test_loopback_receivers_are_a_loudly_logged_development_setting(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(ValidationError, match="development setting"):
+        NotificationsSettings(
+            environment=Environment.PRODUCTION,
+            key_encryption_key=base64.b64encode(b"k" * 32).decode(),
+            webhook_allow_loopback=True,
+        )
+    with caplog.at_level(logging.WARNING, logger="homeward.notifications"):
+        create_app(fast_settings(), broker=InMemoryBroker(), token_validator=None)
+    assert "LOOPBACK" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="homeward.notifications"):
+        create_app(
+            fast_settings(webhook_allow_loopback=False),
+            broker=InMemoryBroker(),
+            token_validator=None,
+        )
+    assert "LOOPBACK" not in caplog.text

@@ -50,7 +50,8 @@ def _ref(which: str, suffix: str = "") -> Callable[[dict[str, str]], str]:
 ENDPOINTS = [
     Endpoint("search_agencies", "GET", lambda _: "/v1/agencies?service_category=housing",
              DIRECTORY, "none"),
-    Endpoint("export_hsds", "GET", lambda _: "/v1/directory/hsds", DIRECTORY, "none"),
+    Endpoint("export_hsds", "GET", lambda _: "/v1/directory/hsds/organizations", DIRECTORY,
+             "none"),
     Endpoint("list_referrals", "GET", lambda _: "/v1/referrals", MUNICIPAL | PARTNER, "none"),
     Endpoint("read_school_referral", "GET", _ref("school"), MUNICIPAL | PARTNER, "school"),
     Endpoint("read_police_referral", "GET", _ref("police"), MUNICIPAL | PARTNER, "police"),

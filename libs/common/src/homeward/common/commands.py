@@ -1,12 +1,36 @@
-"""The base of every request body a service accepts (an imperative command: `SendReferral`).
+"""The base of every request body a service accepts (an imperative command: `SendReferral`),
+and the strict types its fields use at the API edge.
 
 Unknown fields are refused rather than ignored: a misspelt field silently dropped is a
-decision a caller thinks they made and did not. Surrounding whitespace is not data.
+decision a caller thinks they made and did not. Surrounding whitespace is not data. Neither
+is a guess: pydantic's lax mode reads `0` as 1970-01-01 and as `false`; a date here is an
+ISO 8601 date string and a boolean is a JSON boolean (tests/common/test_commands.py keeps
+every command on these types).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool
+from pydantic_core import PydanticCustomError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # built in Python (demo data, tests), not read from a request
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value  # pydantic still refuses 2025-02-30
+    raise PydanticCustomError("date_type", "a date is an ISO 8601 string such as 2025-03-31")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
+__all__ = ["Command", "IsoDate", "StrictBool"]
 
 
 class Command(BaseModel):

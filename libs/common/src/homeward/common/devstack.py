@@ -91,6 +91,11 @@ class EmbeddedStack:
                 "HOMEWARD_OIDC_ISSUER": self.issuer,
                 "HOMEWARD_PUBLIC_BASE_URL": url,
             }
+            if name == "notifications":
+                # So a webhook receiver on this machine can be tried (refused in production).
+                env["HOMEWARD_WEBHOOK_ALLOW_LOOPBACK"] = os.environ.get(
+                    "HOMEWARD_WEBHOOK_ALLOW_LOOPBACK", "true"
+                )
             await self._spawn(
                 name, f"homeward.{name}", ["serve", "--host", self.host, "--port", port], url, env
             )
@@ -169,6 +174,8 @@ class EmbeddedStack:
                 if self.demo_case_code
                 else "kept from the last run (the data folder already has cases)."
             ),
+            "Webhooks may go to loopback receivers over plain http (development only; see the"
+            " README, 'Trying a webhook').",
             f"Logs: {self.data_dir / 'logs'}. Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import homeward.common.contracts  # noqa: F401 (registers every service's event contracts)
 from homeward.common.auth import CurrentPrincipal, TokenValidator, install_auth
 from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit, install_problem_handlers
@@ -29,11 +30,14 @@ from homeward.common.events import (
     HandlerMap,
     KafkaBroker,
     OutboxRelay,
+    asyncapi_document,
     dead_letter_topic,
 )
+from homeward.common.events.contracts import registry as contract_registry
 from homeward.common.events.retention import EventTablePruner
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
+from homeward.common.openapi import document_errors
 from homeward.common.settings import CommonSettings
 
 logger = logging.getLogger("homeward.service")
@@ -97,11 +101,15 @@ def create_service_app(
     )
     app.state.parts = parts
     install_problem_handlers(app)
-    install_auth(app, parts.token_validator)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_auth(app, parts.token_validator)  # outside the body limit: 401 before even 413
     app.add_middleware(RequestContext, service=parts.service)
+    me = me_router()
+    document_errors(app, [me, *routers])
     app.include_router(operations_router())
-    app.include_router(me_router(), prefix="/v1")
+    if settings.show_docs:
+        app.include_router(asyncapi_router())
+    app.include_router(me, prefix="/v1")
     for router in routers:
         app.include_router(router)
     return app
@@ -207,6 +215,17 @@ def operations_router() -> APIRouter:
     async def metrics() -> Response:
         """Prometheus metrics: request latency, outbox backlog, consumer lag, dead letters."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def asyncapi_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/asyncapi.json", name="read_asyncapi", response_model=dict[str, Any])
+    async def read_asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of every Homeward event (the same on each service)."""
+        return asyncapi_document(contract_registry)
 
     return router
 

@@ -7,11 +7,9 @@ string checked against the catalogue, since settings may add local types.
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import ConfigDict, Field
 
-from homeward.common.commands import Command
+from homeward.common.commands import Command, IsoDate
 from homeward.documents.domain.records import RecordStatus
 
 REFERENCE = Field(default=None, min_length=1, max_length=64)
@@ -37,13 +35,22 @@ class RecordDetailsChange(Command):
     issuing_authority: str | None = AUTHORITY
     reference_number: str | None = REFERENCE
     blocker_description: str | None = FREE_TEXT
-    requested_on: date | None = None
-    issued_on: date | None = None
-    expiry_on: date | None = None
+    requested_on: IsoDate | None = None
+    issued_on: IsoDate | None = None
+    expiry_on: IsoDate | None = None
 
 
 class UpdateRecordDetails(RecordDetailsChange):
     """Change details without changing the status; fields left out stay as they are."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "requested_on": "2025-03-10",
+                "issuing_authority": "Riverton civil registry",
+            }
+        }
+    )
 
 
 class ChangeStatus(RecordDetailsChange):

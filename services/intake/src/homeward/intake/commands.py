@@ -7,13 +7,12 @@ Unknown fields are refused so a typo never silently drops data.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from homeward.common.commands import Command
+from homeward.common.commands import Command, IsoDate, StrictBool
 from homeward.common.vocabulary import AgencyType, DataCategory
 from homeward.intake.domain.assessments import NeedDomain, NeedLevel
 from homeward.intake.domain.cases import CloseReason, Placement, SupportCapacity
@@ -62,7 +61,7 @@ class ProtectedIdentity(Command):
     model_config = ConfigDict(json_schema_extra={"example": IDENTITY_EXAMPLE})
 
     full_name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     place_of_birth: str | None = Field(default=None, max_length=200)
     national_id: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=500)
@@ -123,7 +122,7 @@ class RegisterCase(Command):
     return_operation: str = Field(
         min_length=1, max_length=120, description="Return operation or cohort"
     )
-    arrival_date: date
+    arrival_date: IsoDate
     placement: Placement
     persons: list[NewPerson] = Field(default_factory=list, max_length=30)
 
@@ -156,7 +155,7 @@ class RecordReceivingFamily(Command):
 
     relation: RelationToReturnees
     support_capacity: SupportCapacity
-    assessed_positive_support: bool | None = Field(
+    assessed_positive_support: StrictBool | None = Field(
         default=None, description="null until assessed: the family may have had a part in it"
     )
     notes: CoordinatorNotes = None
@@ -174,7 +173,7 @@ class RecordAssessment(Command):
         }
     )  # fmt: skip
 
-    assessed_on: date
+    assessed_on: IsoDate
     levels: dict[NeedDomain, NeedLevel]
     notes: CoordinatorNotes = None
 
@@ -199,8 +198,8 @@ class GrantConsent(Command):
     given_by_person_id: str | None = Field(
         default=None, max_length=36, description="the person, or for a child their guardian"
     )
-    valid_from: date | None = Field(default=None, description="default: today")
-    valid_until: date
+    valid_from: IsoDate | None = Field(default=None, description="default: today")
+    valid_until: IsoDate
 
 
 class DeclineTransfer(Command):

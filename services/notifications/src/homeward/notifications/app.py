@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -29,6 +30,9 @@ PUBLISHED_TOPICS: list[str] = []
 CONSUMED_TOPICS = [INTAKE_CASES_TOPIC, REFERRALS_TOPIC, DOCUMENTS_RECORDS_TOPIC]
 
 
+logger = logging.getLogger("homeward.notifications")
+
+
 def consumer_spec(settings: NotificationsSettings) -> ConsumerSpec:
     """Every event of the consumed topics: the read models learn from all, rules pick some."""
     handler = event_handler(app_base_url=settings.app_base_url)
@@ -47,6 +51,11 @@ def create_app(
     """Build the notifications app; tests pass `broker=`, `database=`, `token_validator=`
     and `webhook_http=` (the HTTP client webhooks are sent with)."""
     settings = settings or NotificationsSettings()
+    if settings.webhook_allow_loopback:
+        logger.warning(
+            "WEBHOOKS TO LOOPBACK ADDRESSES ARE ALLOWED, over plain http: a development "
+            "setting (HOMEWARD_WEBHOOK_ALLOW_LOOPBACK), refused in production"
+        )
     parts = default_parts(
         settings,
         migrations_package=MIGRATIONS,

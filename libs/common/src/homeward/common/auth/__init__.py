@@ -7,6 +7,7 @@ from homeward.common.auth.deps import (
     current_principal,
     install_auth,
     require_roles,
+    required_roles,
 )
 from homeward.common.auth.oidc import InvalidToken, JwksCache, TokenValidator
 from homeward.common.auth.principal import Principal, Role
@@ -24,4 +25,5 @@ __all__ = [
     "current_principal",
     "install_auth",
     "require_roles",
+    "required_roles",
 ]

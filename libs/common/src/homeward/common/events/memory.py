@@ -60,6 +60,9 @@ class InMemoryBroker:
     async def close(self) -> None:
         return None
 
+    def topics(self) -> list[str]:
+        return sorted(self._partitions)
+
     def messages(self, topic: str) -> list[Message]:
         """Every message of a topic, partition by partition (for assertions in tests)."""
         return [message for log in self._partitions.get(topic, []) for message in log]

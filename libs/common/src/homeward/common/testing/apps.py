@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from homeward.common.db import Database
 from homeward.common.events import Broker, InMemoryBroker
 from homeward.common.settings import CommonSettings
+from homeward.common.testing.cloudevents import assert_every_event_is_a_cloudevent
 from homeward.common.testing.idp import RunningIdentityProvider
 
 TOKEN_REUSE_S = 120  # well inside the issuer's token lifetime
@@ -68,7 +69,8 @@ async def running_service(
     idp: RunningIdentityProvider,
     broker: Broker | None = None,
 ) -> AsyncIterator[ServiceHarness]:
-    """The service built by its own wiring function, on the in-memory broker by default."""
+    """The service built by its own wiring function, on the in-memory broker by default;
+    afterwards every event it published there is parsed by the CloudEvents SDK."""
     broker = broker or InMemoryBroker()
     database = Database(settings.database_url)
     app = create_app(settings, broker=broker, database=database, token_validator=idp.validator())
@@ -77,3 +79,5 @@ async def running_service(
         base_url = f"http://{settings.service_name}"
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             yield ServiceHarness(app=app, http=http, database=database, broker=broker, idp=idp)
+    if isinstance(broker, InMemoryBroker):
+        assert_every_event_is_a_cloudevent(broker)

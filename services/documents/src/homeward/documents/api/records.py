@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal
 from homeward.common.crypto import IdentityVault
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
 from homeward.documents.api.schemas import PersonRecordsView, RecordView
@@ -35,6 +36,7 @@ async def list_records(
 @router.post(
     "/persons/{person_id}/records",
     name="create_record",
+    responses=problem_responses(409, 410),
     response_model=RecordView,
     status_code=status.HTTP_201_CREATED,
 )
@@ -62,7 +64,12 @@ async def read_record(
     return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
 
 
-@router.patch("/records/{record_id}", name="update_record_details", response_model=RecordView)
+@router.patch(
+    "/records/{record_id}",
+    name="update_record_details",
+    responses=problem_responses(409, 410),
+    response_model=RecordView,
+)
 async def update_record_details(
     record_id: str,
     command: UpdateRecordDetails,
@@ -77,7 +84,12 @@ async def update_record_details(
     return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
 
 
-@router.post("/records/{record_id}/status", name="change_record_status", response_model=RecordView)
+@router.post(
+    "/records/{record_id}/status",
+    name="change_record_status",
+    responses=problem_responses(409, 410),
+    response_model=RecordView,
+)
 async def change_record_status(
     record_id: str,
     command: ChangeStatus,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 
 from homeward.common.codes import CODE_MAX_LENGTH
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import CaseReader, CaseWriter, Decider, VaultDep
 from homeward.intake.api.schemas import CasePage, CaseView, PersonView
@@ -80,7 +81,12 @@ async def read_case(case_id: str, principal: CaseReader, session: SessionDep) ->
     return case_view(case, persons)
 
 
-@router.put("/{case_id}/coordinator", name="assign_coordinator", response_model=CaseView)
+@router.put(
+    "/{case_id}/coordinator",
+    name="assign_coordinator",
+    responses=problem_responses(409),
+    response_model=CaseView,
+)
 async def assign_coordinator(
     case_id: str, command: AssignCoordinator, principal: CaseWriter, session: SessionDep
 ) -> CaseView:
@@ -91,7 +97,9 @@ async def assign_coordinator(
     return case_view(case, await handlers.persons_of(session, case=case))
 
 
-@router.post("/{case_id}/close", name="close_case", response_model=CaseView)
+@router.post(
+    "/{case_id}/close", name="close_case", responses=problem_responses(409), response_model=CaseView
+)
 async def close_case(
     case_id: str, command: CloseCase, principal: Decider, session: SessionDep
 ) -> CaseView:
@@ -103,6 +111,7 @@ async def close_case(
 @router.post(
     "/{case_id}/persons",
     name="add_person",
+    responses=problem_responses(409),
     response_model=PersonView,
     status_code=status.HTTP_201_CREATED,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import CaseReader, CaseWriter, Decider
 from homeward.intake.api.schemas import ConsentView, TransferView
@@ -17,7 +18,11 @@ CONSENTS = "/cases/{case_id}/persons/{person_id}/consents"
 
 
 @router.post(
-    CONSENTS, name="grant_consent", response_model=ConsentView, status_code=status.HTTP_201_CREATED
+    CONSENTS,
+    name="grant_consent",
+    responses=problem_responses(409),
+    response_model=ConsentView,
+    status_code=status.HTTP_201_CREATED,
 )
 async def grant_consent(
     case_id: str, person_id: str, command: GrantConsent, principal: CaseWriter, session: SessionDep
@@ -40,7 +45,12 @@ async def list_consents(
     return [consent_view(consent) for consent in found]
 
 
-@router.post(f"{CONSENTS}/{{consent_id}}/revoke", name="revoke_consent", response_model=ConsentView)
+@router.post(
+    f"{CONSENTS}/{{consent_id}}/revoke",
+    name="revoke_consent",
+    responses=problem_responses(409),
+    response_model=ConsentView,
+)
 async def revoke_consent(
     case_id: str, person_id: str, consent_id: str, principal: CaseWriter, session: SessionDep
 ) -> ConsentView:
@@ -54,6 +64,7 @@ async def revoke_consent(
 @router.post(
     "/cases/{case_id}/transfers",
     name="request_transfer",
+    responses=problem_responses(409),
     response_model=TransferView,
     status_code=status.HTTP_201_CREATED,
 )
@@ -78,7 +89,12 @@ async def list_transfers(
     return [transfer_view(transfer, case) for transfer, case in found]
 
 
-@router.post("/transfers/{transfer_id}/accept", name="accept_transfer", response_model=TransferView)
+@router.post(
+    "/transfers/{transfer_id}/accept",
+    name="accept_transfer",
+    responses=problem_responses(409),
+    response_model=TransferView,
+)
 async def accept_transfer(
     transfer_id: str, principal: Decider, session: SessionDep
 ) -> TransferView:
@@ -90,7 +106,10 @@ async def accept_transfer(
 
 
 @router.post(
-    "/transfers/{transfer_id}/decline", name="decline_transfer", response_model=TransferView
+    "/transfers/{transfer_id}/decline",
+    name="decline_transfer",
+    responses=problem_responses(409),
+    response_model=TransferView,
 )
 async def decline_transfer(
     transfer_id: str, command: DeclineTransfer, principal: Decider, session: SessionDep

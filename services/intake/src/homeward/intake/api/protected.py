@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from homeward.common.errors import NotFound
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import (
     CaseReader,
@@ -28,7 +29,12 @@ router = APIRouter(prefix="/v1/cases/{case_id}", tags=["protected data"])
 PERSON = "/persons/{person_id}"
 
 
-@router.put(f"{PERSON}/identity", name="record_identity", response_model=IdentityRecorded)
+@router.put(
+    f"{PERSON}/identity",
+    name="record_identity",
+    responses=problem_responses(409, 410),
+    response_model=IdentityRecorded,
+)
 async def record_identity(
     case_id: str,
     person_id: str,
@@ -52,8 +58,8 @@ async def record_identity(
 @router.get(
     f"{PERSON}/identity",
     name="read_identity",
+    responses=problem_responses(410),
     response_model=IdentityView,
-    responses={410: {"description": "The case's identities were erased"}},
 )
 async def read_identity(
     case_id: str,
@@ -87,6 +93,7 @@ async def read_identity(
 @router.post(
     "/erasure",
     name="erase_case_identities",
+    responses=problem_responses(409),
     response_model=ErasureView,
     status_code=status.HTTP_200_OK,
 )
@@ -100,7 +107,12 @@ async def erase_case_identities(
     return ErasureView(case_code=case.code, erased_at=erased_at)
 
 
-@router.put("/receiving-family", name="record_receiving_family", response_model=ReceivingFamilyView)
+@router.put(
+    "/receiving-family",
+    name="record_receiving_family",
+    responses=problem_responses(409),
+    response_model=ReceivingFamilyView,
+)
 async def record_receiving_family(
     case_id: str,
     command: RecordReceivingFamily,
@@ -131,6 +143,7 @@ async def read_receiving_family(
 @router.post(
     f"{PERSON}/assessments",
     name="record_assessment",
+    responses=problem_responses(409),
     response_model=AssessmentView,
     status_code=status.HTTP_201_CREATED,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.notifications.api.deps import EmailSubscriber
 from homeward.notifications.api.schemas import EmailOptIn, EmailOptInView
@@ -21,14 +22,20 @@ async def opt_in_email(
     return EmailOptInView.model_validate(row)
 
 
-@router.get("", name="read_email_opt_in", response_model=EmailOptInView)
+@router.get(
+    "", name="read_email_opt_in", responses=problem_responses(404), response_model=EmailOptInView
+)
 async def read_email_opt_in(principal: EmailSubscriber, session: SessionDep) -> EmailOptInView:
     """Your email opt-in (404 if you have none)."""
     return EmailOptInView.model_validate(await handlers.read_opt_in(session, principal=principal))
 
 
 @router.delete(
-    "", name="opt_out_email", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
+    "",
+    name="opt_out_email",
+    responses=problem_responses(404),
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
 )
 async def opt_out_email(principal: EmailSubscriber, session: SessionDep) -> Response:
     """Stop email notifications and forget your address."""

@@ -126,7 +126,7 @@ async def _sse(
             yield ": keep-alive\n\n"
 
 
-@router.get("/{notification_id}", name="read_notification", response_model=NotificationView)
+@router.get("/{notification_id:int}", name="read_notification", response_model=NotificationView)
 async def read_notification(
     notification_id: int, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
@@ -135,7 +135,7 @@ async def read_notification(
     return NotificationView.of(item)
 
 
-@router.post("/{notification_id}/read", name="mark_read", response_model=NotificationView)
+@router.post("/{notification_id:int}/read", name="mark_read", response_model=NotificationView)
 async def mark_read(
     notification_id: int, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
@@ -146,7 +146,9 @@ async def mark_read(
     return NotificationView.of(item)
 
 
-@router.post("/{notification_id}/acknowledge", name="acknowledge", response_model=NotificationView)
+@router.post(
+    "/{notification_id:int}/acknowledge", name="acknowledge", response_model=NotificationView
+)
 async def acknowledge(
     notification_id: int, principal: InboxReader, session: SessionDep
 ) -> NotificationView:

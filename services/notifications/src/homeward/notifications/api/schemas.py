@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from homeward.common.commands import Command
 from homeward.notifications.adapters.tables import DeliveryAttemptRow, DeliveryRow
 from homeward.notifications.handlers.inbox import InboxItem
 
@@ -54,8 +55,10 @@ class MarkedCount(BaseModel):
     marked: int
 
 
-class EmailOptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EmailOptIn(Command):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"address": "coordinator@riverton.example"}}
+    )
 
     address: str = Field(max_length=320, pattern=r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
@@ -73,8 +76,15 @@ class EmailOptInView(RowView):
     opted_in_at: datetime
 
 
-class NewSubscription(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewSubscription(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "url": "https://school-system.riverton.example/homeward/webhooks",
+                "event_types": ["referral.sent", "documents.readiness_changed"],
+            }
+        }
+    )
 
     url: str = Field(max_length=500)
     event_types: list[str] = Field(

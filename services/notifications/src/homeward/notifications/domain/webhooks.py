@@ -34,20 +34,6 @@ def sign(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def verify(*, secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """What a receiver does: any `v1` signature in the (space separated) header matches."""
-    expected = sign(
-        secret=secret,
-        message_id=headers["webhook-id"],
-        timestamp=int(headers["webhook-timestamp"]),
-        body=body,
-    )
-    return any(
-        hmac.compare_digest(expected, candidate)
-        for candidate in headers["webhook-signature"].split()
-    )
-
-
 def retry_delay(
     attempt: int, *, initial_s: float, max_s: float, rng: random.Random | None = None
 ) -> float:

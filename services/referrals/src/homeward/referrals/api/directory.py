@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.common.vocabulary import AgencyType, ServiceCategory
 from homeward.referrals.api.deps import DirectoryAdmin, DirectoryReader, Supervisor
@@ -52,6 +53,7 @@ async def read_agency(agency_id: str, _: DirectoryReader, session: SessionDep) -
 @router.post(
     "/agencies",
     name="create_agency",
+    responses=problem_responses(409),
     response_model=AgencyView,
     status_code=status.HTTP_201_CREATED,
 )
@@ -72,19 +74,6 @@ async def update_agency(
         session, principal=principal, agency_id=agency_id, command=body
     )
     return AgencyView.model_validate(agency)
-
-
-@router.get("/directory/hsds", name="export_directory_hsds", response_model=list[dict[str, Any]])
-async def export_hsds(_: DirectoryReader, session: SessionDep) -> list[dict[str, Any]]:
-    """The whole directory as Open Referral HSDS 3.0 organizations with services and areas."""
-    found = await directory.search_agencies(
-        session,
-        service_category=None,
-        municipality=None,
-        agency_type=None,
-        include_inactive=True,
-    )
-    return [directory.hsds_organization(agency) for agency in found]
 
 
 @router.get("/indicators", name="read_outcome_indicators", response_model=OutcomeIndicators)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from homeward.common.auth import Principal
 from homeward.common.codes import CODE_MAX_LENGTH
+from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.referrals.api.deps import (
     ReceivingAgency,
@@ -38,7 +39,11 @@ ONE = "/{referral_id}"
 
 
 @router.post(
-    "", name="create_referral", response_model=ReferralView, status_code=status.HTTP_201_CREATED
+    "",
+    name="create_referral",
+    responses=problem_responses(404),
+    response_model=ReferralView,
+    status_code=status.HTTP_201_CREATED,
 )
 async def create_referral(
     command: CreateReferral, principal: Requester, session: SessionDep, settings: SettingsDep
@@ -117,7 +122,12 @@ async def _act(
     return referral_view(referral, for_partner=not is_municipal_staff(principal))
 
 
-@router.post(f"{ONE}/send", name="send_referral", response_model=ReferralView)
+@router.post(
+    f"{ONE}/send",
+    name="send_referral",
+    responses=problem_responses(409),
+    response_model=ReferralView,
+)
 async def send_referral(
     referral_id: str,
     principal: Requester,
@@ -131,7 +141,12 @@ async def send_referral(
     )
 
 
-@router.post(f"{ONE}/cancel", name="cancel_referral", response_model=ReferralView)
+@router.post(
+    f"{ONE}/cancel",
+    name="cancel_referral",
+    responses=problem_responses(409),
+    response_model=ReferralView,
+)
 async def cancel_referral(
     referral_id: str,
     body: Decision,
@@ -144,7 +159,10 @@ async def cancel_referral(
 
 
 @router.post(
-    f"{ONE}/entered-in-error", name="mark_referral_entered_in_error", response_model=ReferralView
+    f"{ONE}/entered-in-error",
+    name="mark_referral_entered_in_error",
+    responses=problem_responses(409),
+    response_model=ReferralView,
 )
 async def mark_entered_in_error(
     referral_id: str,
@@ -173,6 +191,7 @@ def _agency_route(action: Action, doc: str) -> None:
         agency_action,
         methods=["POST"],
         name=f"{action.value}_referral",
+        responses=problem_responses(409),
         response_model=ReferralView,
     )
 
@@ -185,7 +204,12 @@ _agency_route(Action.RESUME, "Resume a referral that is on hold.")
 _agency_route(Action.FAIL, "Record that the service failed (reason required).")
 
 
-@router.post(f"{ONE}/complete", name="complete_referral", response_model=ReferralView)
+@router.post(
+    f"{ONE}/complete",
+    name="complete_referral",
+    responses=problem_responses(409),
+    response_model=ReferralView,
+)
 async def complete_referral(
     referral_id: str,
     body: CompleteReferral,
@@ -198,7 +222,10 @@ async def complete_referral(
 
 
 @router.post(
-    f"{ONE}/consent-override", name="override_referral_consent", response_model=ReferralView
+    f"{ONE}/consent-override",
+    name="override_referral_consent",
+    responses=problem_responses(409),
+    response_model=ReferralView,
 )
 async def override_consent(
     referral_id: str,

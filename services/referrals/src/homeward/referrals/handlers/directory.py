@@ -1,4 +1,5 @@
-"""The partner directory: admins maintain it, coordinators search it, anyone exports HSDS."""
+"""The partner directory: admins maintain it, coordinators and partners search it (and read
+it as HSDS, handlers/hsds.py)."""
 
 from __future__ import annotations
 
@@ -117,43 +118,6 @@ async def search_agencies(
 
 def accredited_codes(agency: AgencyRow) -> set[str]:
     return {entry["code"] for entry in agency.accreditations if entry.get("count", 0) > 0}
-
-
-def hsds_organization(agency: AgencyRow) -> dict[str, Any]:
-    """One agency as an Open Referral HSDS 3.0 organization with its services and areas."""
-    return {
-        "id": agency.id,
-        "name": agency.name,
-        "description": agency.description or "",
-        "website": agency.website,
-        "services": [
-            {
-                "id": f"{agency.id}:{category}",
-                "organization_id": agency.id,
-                "name": category,
-                "status": "active" if agency.active and agency.capacity != "closed" else "inactive",
-                "attributes": [
-                    {"taxonomy": "homeward-service-category", "value": category},
-                    {"taxonomy": "homeward-agency-type", "value": agency.agency_type},
-                    {"taxonomy": "homeward-capacity", "value": agency.capacity},
-                ],
-                "service_areas": [
-                    {"id": f"{agency.id}:{category}:{m}", "name": m, "extent_type": "municipality"}
-                    for m in agency.municipalities
-                ],
-            }
-            for category in agency.service_categories
-        ],
-        "locations": [
-            {
-                "id": f"{agency.id}:{m}",
-                "organization_id": agency.id,
-                "name": m,
-                "location_type": "virtual",
-            }
-            for m in agency.municipalities
-        ],
-    }
 
 
 # Agencies matching the demo realm's partner users and systems (deploy/keycloak).
