@@ -53,6 +53,7 @@ async def list_referrals(
     case_id: str | None,
     limit: int,
     offset: int,
+    agency_id: str | None = None,
 ) -> ReferralListing:
     query = select(ReferralRow)
     if is_municipal_staff(principal):
@@ -66,6 +67,8 @@ async def list_referrals(
         query = query.where(ReferralRow.state == state)
     if case_id is not None:
         query = query.where(ReferralRow.case_id == case_id)
+    if agency_id is not None:
+        query = query.where(ReferralRow.agency_id == agency_id)
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     page = query.order_by(col(ReferralRow.created_at).desc(), col(ReferralRow.id))
     items = list((await session.exec(page.limit(limit).offset(offset))).all())

@@ -1,0 +1,114 @@
+"""Referrals read and updated as FHIR Tasks: the same scope, lifecycle and events as the
+REST API (`queries`, `referrals`), with what a Task shows beyond the row looked up here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from homeward.common.auth import Principal
+from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
+from homeward.referrals.domain.deadlines import running_deadline
+from homeward.referrals.domain.lifecycle import Action, ReferralState
+from homeward.referrals.fhir.mapping import TaskFacts, service_request, task
+from homeward.referrals.fhir.updates import requested_change
+from homeward.referrals.handlers import queries
+from homeward.referrals.handlers.access import check_side, referral_in_scope
+from homeward.referrals.handlers.referrals import act_on_referral
+from homeward.referrals.settings import ReferralsSettings
+
+# History lines that change the Task (its status): not gates, overrides or escalations.
+STATUS_CHANGES = frozenset({"create", *(action.value for action in Action)})
+# The statuses whose reason the Task carries (SDOHCC: statusReason for these).
+WITH_REASON = frozenset({"rejected", "cancelled", "on-hold", "failed", "entered-in-error"})
+
+
+async def read_task(
+    session: AsyncSession, *, principal: Principal, task_id: str, settings: ReferralsSettings
+) -> dict[str, Any]:
+    referral = await referral_in_scope(session, referral_id=task_id, principal=principal)
+    return (await tasks_of(session, [referral], settings=settings))[0]
+
+
+async def read_service_request(
+    session: AsyncSession, *, principal: Principal, request_id: str
+) -> dict[str, Any]:
+    referral = await referral_in_scope(session, referral_id=request_id, principal=principal)
+    return service_request(referral)
+
+
+async def search_tasks(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    status: ReferralState | None,
+    owner: str | None,
+    count: int,
+    offset: int,
+    settings: ReferralsSettings,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the Tasks the caller may see (the REST list's scope), and their total."""
+    listing = await queries.list_referrals(
+        session, principal=principal, state=status.value if status else None, case_id=None,
+        limit=count, offset=offset, agency_id=owner,
+    )  # fmt: skip
+    return await tasks_of(session, listing.items, settings=settings), listing.total
+
+
+async def update_task(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    task_id: str,
+    body: dict[str, Any],
+    settings: ReferralsSettings,
+) -> dict[str, Any]:
+    """A PUT Task: its new status becomes the lifecycle action the REST API would take."""
+    referral = await referral_in_scope(session, referral_id=task_id, principal=principal)
+    current = (await tasks_of(session, [referral], settings=settings))[0]
+    change = requested_change(body, current=current)
+    if change.action is None:
+        return current  # the same status: nothing to do (an update is idempotent)
+    check_side(principal, change.action)
+    referral = await act_on_referral(
+        session, principal=principal, referral_id=task_id, action=change.action,
+        reason=change.reason, outcome=change.outcome, settings=settings,
+    )  # fmt: skip
+    return (await tasks_of(session, [referral], settings=settings))[0]
+
+
+async def tasks_of(
+    session: AsyncSession, referrals: list[ReferralRow], *, settings: ReferralsSettings
+) -> list[dict[str, Any]]:
+    """The Tasks of `referrals`, in their order, with one query for their status history."""
+    ids = [referral.id for referral in referrals]
+    history = (
+        await session.exec(
+            select(ReferralHistoryRow)
+            .where(col(ReferralHistoryRow.referral_id).in_(ids))
+            .where(col(ReferralHistoryRow.action).in_(STATUS_CHANGES))
+            .order_by(col(ReferralHistoryRow.id))
+        )
+    ).all()
+    latest = {entry.referral_id: entry for entry in history}  # the last one of each wins
+    return [task(referral, _facts(referral, latest.get(referral.id), settings))
+            for referral in referrals]  # fmt: skip
+
+
+def _facts(
+    referral: ReferralRow, latest: ReferralHistoryRow | None, settings: ReferralsSettings
+) -> TaskFacts:
+    deadline = running_deadline(
+        state=ReferralState(referral.state), sent_at=referral.sent_at,
+        accepted_at=referral.accepted_at,
+        acceptance_deadline=settings.acceptance_deadline(referral.service_category),
+        completion_target=settings.completion_target(referral.service_category),
+    )  # fmt: skip
+    reason = latest.reason_code if latest and referral.state in WITH_REASON else None
+    return TaskFacts(
+        last_modified=latest.at if latest else referral.created_at,
+        status_reason=reason,
+        due_at=deadline.due_at if deadline else None,
+    )
