@@ -216,6 +216,7 @@ async def test_the_requester_cancels_through_fhir(referrals: ReferralsHarness) -
         ("school-system", "accepted", {"owner": {"reference": "Organization/riverton-police"}},
          422, "not owner"),
         ("school-system", "accepted", {"resourceType": "ServiceRequest"}, 422, "resourceType"),
+        ("school-system", "accepted", {"id": "another-task"}, 422, "not id"),
     ],
 )  # fmt: skip
 async def test_refused_updates(

@@ -35,6 +35,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "No such resource, or not yours to see"), (422, "Invalid request"),
     )
 }  # fmt: skip
+SEARCH_ERRORS = {status: ERRORS[status] for status in (401, 403, 422)}
 UPDATE_ERRORS = {**ERRORS, 409: {"model": FhirOperationOutcome,
                                  "description": "Not allowed from the current status"}}  # fmt: skip
 TASK_EXAMPLE = {
@@ -72,7 +73,7 @@ async def read_task(
                                           settings=settings))  # fmt: skip
 
 
-@router.get("/Task", name="fhir_search_tasks", response_model=FhirBundle, responses=ERRORS)
+@router.get("/Task", name="fhir_search_tasks", response_model=FhirBundle, responses=SEARCH_ERRORS)
 async def search_tasks(
     request: Request,
     principal: ReferralReader,

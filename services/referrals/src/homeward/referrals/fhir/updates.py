@@ -64,6 +64,7 @@ class TaskUpdate(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     resourceType: Literal["Task"]
+    id: str = Field(max_length=64, description="the id in the URL (FHIR: required on update)")
     status: str = Field(max_length=32)
     statusReason: CodeableConcept | None = None
     output: list[TaskOutput] = Field(default_factory=list, max_length=10)
