@@ -91,6 +91,7 @@ class EventConsumer:
         self.group_id = group_id
         self.topics = tuple(topics)
         self.contracts = dict(handlers)
+        # What the loop looks up per message, by the CloudEvent's type.
         self.handlers = {
             getattr(contract, "event_type", contract.__qualname__): handler
             for contract, handler in self.contracts.items()

@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from homeward.common.contracts.referrals import in_agency_hands
-from homeward.common.events import EventContract
+from homeward.common.events.contracts import EventContract
 
 TYPE_NAME = re.compile(r"^homeward\.(?P<noun>[a-z0-9_]+)\.(?P<verb>[a-z0-9_]+)\.v[0-9]+$")
 

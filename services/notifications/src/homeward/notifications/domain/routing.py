@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from homeward.common.auth import Role
 from homeward.common.contracts import documents, intake, referrals
-from homeward.common.events import EventContract
+from homeward.common.events.contracts import EventContract
 from homeward.notifications.domain.facts import RoutedEvent
 from homeward.notifications.domain.scopes import Recipient
 

@@ -36,12 +36,14 @@ def history_view(entry: ReferralHistoryRow, *, for_partner: bool) -> HistoryEntr
     if for_partner:
         # Actors and notes are the municipality's working record; partners see what happened.
         view = view.model_copy(update={"actor": None, "note": None})
+        if entry.action == "blocked":
+            view = view.model_copy(update={"reason_code": _gates_for_partner(entry.reason_code)})
     return view
 
 
 def partner_history(history: list[ReferralHistoryRow]) -> list[ReferralHistoryRow]:
     """From the sending on (the draft's life is the municipality's), without overrides, and
-    with blocks that only the consent gate caused left out."""
+    without blocks that only the consent gate caused (consent gaps are not the agency's)."""
     sent = next((i for i, e in enumerate(history) if e.action == Action.SEND.value), None)
     if sent is None:
         return []
@@ -49,8 +51,14 @@ def partner_history(history: list[ReferralHistoryRow]) -> list[ReferralHistoryRo
         entry
         for entry in history[sent:]
         if entry.action not in HIDDEN_FROM_PARTNERS
-        and not (entry.action == "blocked" and entry.reason_code == "consent")
+        and not (entry.action == "blocked" and not _gates_for_partner(entry.reason_code))
     ]
+
+
+def _gates_for_partner(reason_code: str | None) -> str | None:
+    """ "consent+documents" -> "documents": a block's gates without the consent gate."""
+    gates = [gate for gate in (reason_code or "").split("+") if gate and gate != "consent"]
+    return "+".join(gates) or None
 
 
 def referral_detail_view(details: ReferralDetails) -> ReferralDetailView:

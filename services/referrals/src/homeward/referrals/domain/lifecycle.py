@@ -29,8 +29,6 @@ from enum import StrEnum
 from homeward.common.contracts.referrals import OPEN_STATES, TERMINAL_STATES, ReferralState
 from homeward.referrals.domain.errors import RuleViolation, TransitionNotAllowed
 
-__all__ = ["OPEN", "TERMINAL", "ReferralState"]
-
 
 class Action(StrEnum):
     SEND = "send"
@@ -72,6 +70,8 @@ class Outcome(StrEnum):
     NOT_ACHIEVED = "not-achieved"
 
 
+# The states themselves, and which are open and terminal, are the shared contracts' (one
+# definition for every service); the lifecycle here says how a referral moves between them.
 S = ReferralState
 TERMINAL = TERMINAL_STATES
 OPEN = OPEN_STATES

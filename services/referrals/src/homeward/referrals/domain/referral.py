@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from homeward.common.contracts import referrals as contracts
-from homeward.common.events import EventContract
+from homeward.common.events.contracts import EventContract
 from homeward.referrals.domain.deadlines import Overdue
 from homeward.referrals.domain.errors import StateConflict
 from homeward.referrals.domain.lifecycle import (
