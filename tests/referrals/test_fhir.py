@@ -248,3 +248,28 @@ async def test_no_token_is_401_before_any_validation(referrals: ReferralsHarness
         path, content=b"{not json", headers={"Authorization": f"Bearer {token}"}
     )
     assert "JSON" in refused(malformed, 422)
+
+
+async def test_a_revoked_consent_holds_the_task_and_stays_the_municipalitys(
+    referrals: ReferralsHarness,
+) -> None:
+    family = await referrals.family()
+    consent = family.consent(family.child, "school", ["education"])
+    await referrals.feed(consent)
+    referral = await referrals.create_referral(referral_body(family))
+    path = f"{FHIR}/Task/{referral['id']}"
+    task = fhir_json(await referrals.call("school-system", "GET", path), 200, "Task")
+    fhir_json(await referrals.call("school-system", "PUT", path,
+                                   json=with_status(task, "accepted")), 200, "Task")  # fmt: skip
+    await referrals.feed(family.revoke(consent))
+    seen_by_agency = fhir_json(await referrals.call("school-system", "GET", path), 200, "Task")
+    assert seen_by_agency["status"] == "on-hold"
+    assert seen_by_agency["statusReason"]["coding"][0]["code"] == "consent-revoked"
+    assert "businessStatus" not in seen_by_agency  # the consent gap is not the agency's
+    seen_by_coordinator = fhir_json(await referrals.call("coordinator.riverton", "GET", path),
+                                    200, "Task")  # fmt: skip
+    assert [c["code"] for c in seen_by_coordinator["businessStatus"]["coding"]] == ["consent"]
+    # Blocked: work cannot resume, and the 409 says what may happen instead.
+    resumed = await referrals.call("school-system", "PUT", path,
+                                   json=with_status(seen_by_agency, "in-progress"))  # fmt: skip
+    assert "allowed next states: cancelled, completed, failed" in refused(resumed, 409)

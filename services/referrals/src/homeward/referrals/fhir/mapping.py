@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from homeward.referrals.adapters.repository import blocked_on_of
 from homeward.referrals.adapters.tables import ReferralRow
 from homeward.referrals.domain.lifecycle import ReferralState
 
@@ -55,9 +54,11 @@ SERVICE_REQUEST_STATUS = {
 @dataclass(frozen=True, kw_only=True)
 class TaskFacts:
     """What the Task shows beyond the row: when its status last changed and why (a reason
-    code, for rejected, cancelled, on-hold and failed), and the deadline now running."""
+    code, for rejected, cancelled, on-hold and failed), the deadline now running, and the
+    gates holding it that the caller may know of."""
 
     last_modified: datetime
+    blocked_on: list[str]
     status_reason: str | None
     due_at: datetime | None
 
@@ -81,7 +82,7 @@ def task(referral: ReferralRow, facts: TaskFacts) -> dict[str, Any]:
     }
     if facts.status_reason:
         resource["statusReason"] = concept(REASON_SYSTEM, facts.status_reason)
-    if gates := blocked_on_of(referral):
+    if gates := facts.blocked_on:
         resource["businessStatus"] = {
             "coding": [{"system": BLOCKED_ON_SYSTEM, "code": gate} for gate in gates],
             "text": "blocked on " + " and ".join(gates),

@@ -9,13 +9,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal
+from homeward.referrals.adapters.repository import blocked_on_of
 from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
 from homeward.referrals.domain.deadlines import running_deadline
 from homeward.referrals.domain.lifecycle import Action, ReferralState
+from homeward.referrals.domain.referral import CONSENT
 from homeward.referrals.fhir.mapping import TaskFacts, service_request, task
 from homeward.referrals.fhir.updates import requested_change
 from homeward.referrals.handlers import queries
-from homeward.referrals.handlers.access import check_side, referral_in_scope
+from homeward.referrals.handlers.access import check_side, is_municipal_staff, referral_in_scope
 from homeward.referrals.handlers.referrals import act_on_referral
 from homeward.referrals.settings import ReferralsSettings
 
@@ -29,7 +31,7 @@ async def read_task(
     session: AsyncSession, *, principal: Principal, task_id: str, settings: ReferralsSettings
 ) -> dict[str, Any]:
     referral = await referral_in_scope(session, referral_id=task_id, principal=principal)
-    return (await tasks_of(session, [referral], settings=settings))[0]
+    return (await tasks_of(session, [referral], principal=principal, settings=settings))[0]
 
 
 async def read_service_request(
@@ -54,7 +56,9 @@ async def search_tasks(
         session, principal=principal, state=status.value if status else None, case_id=None,
         limit=count, offset=offset, agency_id=owner,
     )  # fmt: skip
-    return await tasks_of(session, listing.items, settings=settings), listing.total
+    return await tasks_of(
+        session, listing.items, principal=principal, settings=settings
+    ), listing.total
 
 
 async def update_task(
@@ -67,7 +71,7 @@ async def update_task(
 ) -> dict[str, Any]:
     """A PUT Task: its new status becomes the lifecycle action the REST API would take."""
     referral = await referral_in_scope(session, referral_id=task_id, principal=principal)
-    current = (await tasks_of(session, [referral], settings=settings))[0]
+    current = (await tasks_of(session, [referral], principal=principal, settings=settings))[0]
     change = requested_change(body, current=current)
     if change.action is None:
         return current  # the same status: nothing to do (an update is idempotent)
@@ -76,11 +80,15 @@ async def update_task(
         session, principal=principal, referral_id=task_id, action=change.action,
         reason=change.reason, outcome=change.outcome, settings=settings,
     )  # fmt: skip
-    return (await tasks_of(session, [referral], settings=settings))[0]
+    return (await tasks_of(session, [referral], principal=principal, settings=settings))[0]
 
 
 async def tasks_of(
-    session: AsyncSession, referrals: list[ReferralRow], *, settings: ReferralsSettings
+    session: AsyncSession,
+    referrals: list[ReferralRow],
+    *,
+    principal: Principal,
+    settings: ReferralsSettings,
 ) -> list[dict[str, Any]]:
     """The Tasks of `referrals`, in their order, with one query for their status history."""
     ids = [referral.id for referral in referrals]
@@ -93,12 +101,18 @@ async def tasks_of(
         )
     ).all()
     latest = {entry.referral_id: entry for entry in history}  # the last one of each wins
-    return [task(referral, _facts(referral, latest.get(referral.id), settings))
+    # A consent gap is the municipality's to close, not the agency's to know (as in the REST
+    # API's partner history); a documents gate is theirs to see.
+    hidden = set() if is_municipal_staff(principal) else {CONSENT}
+    return [task(referral, _facts(referral, latest.get(referral.id), hidden, settings))
             for referral in referrals]  # fmt: skip
 
 
 def _facts(
-    referral: ReferralRow, latest: ReferralHistoryRow | None, settings: ReferralsSettings
+    referral: ReferralRow,
+    latest: ReferralHistoryRow | None,
+    hidden_gates: set[str],
+    settings: ReferralsSettings,
 ) -> TaskFacts:
     deadline = running_deadline(
         state=ReferralState(referral.state), sent_at=referral.sent_at,
@@ -109,6 +123,7 @@ def _facts(
     reason = latest.reason_code if latest and referral.state in WITH_REASON else None
     return TaskFacts(
         last_modified=latest.at if latest else referral.created_at,
+        blocked_on=[gate for gate in blocked_on_of(referral) if gate not in hidden_gates],
         status_reason=reason,
         due_at=deadline.due_at if deadline else None,
     )
