@@ -146,38 +146,54 @@ async def test_search_by_status_and_owner_paged(referrals: ReferralsHarness) -> 
     refused(await referrals.call("auditor", "GET", f"{FHIR}/Task"), 403)
 
 
-async def test_status_updates_move_the_referral(referrals: ReferralsHarness) -> None:
-    _, ids = await _referrals(referrals)
+OUTCOME = {
+    "type": {"coding": [{"system": OUTPUT_TYPE, "code": "outcome"}]},
+    "valueCodeableConcept": {"coding": [{"system": OUTCOMES, "code": "achieved"}]},
+}
+# The same journey by FHIR status and by REST action.
+JOURNEY = [
+    ("accepted", {}, "accept", {}),
+    ("in-progress", {}, "start", {}),
+    ("on-hold", {"statusReason": reason("person-unreachable")}, "hold",
+     {"reason": "person-unreachable"}),
+    ("in-progress", {}, "resume", {}),
+    ("completed", {"output": [OUTCOME]}, "complete", {"outcome": "achieved"}),
+]  # fmt: skip
+
+
+async def test_status_updates_move_the_referral_as_rest_does(referrals: ReferralsHarness) -> None:
+    family, ids = await _referrals(referrals)
+    by_rest = (await referrals.create_referral(referral_body(family)))["id"]
     path = f"{FHIR}/Task/{ids['school']}"
     task = fhir_json(await referrals.call("school-system", "GET", path), 200, "Task")
-    steps = [
-        ("accepted", {}, "homeward.referral.accepted.v1"),
-        ("in-progress", {}, "homeward.referral.started.v1"),
-        ("on-hold", {"statusReason": reason("person-unreachable")}, "homeward.referral.held.v1"),
-        ("in-progress", {}, "homeward.referral.resumed.v1"),
-        ("completed", {"output": [{"type": {"coding": [{"system": OUTPUT_TYPE,
-                                                         "code": "outcome"}]},
-                                   "valueCodeableConcept": {"coding": [{"system": OUTCOMES,
-                                                                        "code": "achieved"}]}}]},
-         "homeward.referral.completed.v1"),
-    ]  # fmt: skip
-    for status, elements, event_type in steps:
+    for status, elements, action, body in JOURNEY:
         response = await referrals.call("school-system", "PUT", path,
                                         json=with_status(task, status, **elements))  # fmt: skip
         task = fhir_json(response, 200, "Task")
         assert task["status"] == status
-        rest = (await referrals.call("coordinator.riverton", "GET",
-                                     f"/v1/referrals/{ids['school']}")).json()  # fmt: skip
-        assert rest["state"] == status
-        assert len(await referrals.outbox(event_type)) == 1, event_type
+        rest = await referrals.call("school-system", "POST",
+                                    f"/v1/referrals/{by_rest}/{action}", json=body)  # fmt: skip
+        assert rest.status_code == 200 and rest.json()["state"] == status, rest.text
         if status == "on-hold":
             assert task["statusReason"]["coding"][0]["code"] == "person-unreachable"
     assert task["output"][0]["valueCodeableConcept"]["coding"][0]["code"] == "achieved"
-    assert rest["outcome"] == "achieved" and rest["history"][-1]["action"] == "complete"
+    read = (await referrals.call("coordinator.riverton", "GET",
+                                 f"/v1/referrals/{ids['school']}")).json()  # fmt: skip
+    assert read["state"] == "completed" and read["outcome"] == "achieved"
+
+    async def events_of(referral_id: str) -> list[tuple[str, Any, Any]]:
+        records = [r for r in await referrals.outbox() if r.data["referral_id"] == referral_id]
+        return [(r.type, r.data.get("reason_code"), r.data.get("outcome")) for r in records]
+
+    by_fhir = await events_of(ids["school"])
+    assert by_fhir == await events_of(by_rest)
+    assert [kind.split(".")[2] for kind, _, _ in by_fhir] == [
+        "created", "sent", "accepted", "started", "held", "resumed", "completed",
+    ]  # fmt: skip
     # The same status again changes nothing and emits nothing.
     again = await referrals.call("school-system", "PUT", path, json=task)
     assert fhir_json(again, 200, "Task")["lastModified"] == task["lastModified"]
-    assert len(await referrals.outbox("homeward.referral.completed.v1")) == 1
+    assert await events_of(ids["school"]) == by_fhir
 
 
 async def test_the_requester_cancels_through_fhir(referrals: ReferralsHarness) -> None:
@@ -194,6 +210,33 @@ async def test_the_requester_cancels_through_fhir(referrals: ReferralsHarness) -
     served = await referrals.call("coordinator.riverton", "GET", f"{FHIR}/ServiceRequest/"
                                   f"{ids['police']}")  # fmt: skip
     assert fhir_json(served, 200, "ServiceRequest")["status"] == "revoked"
+
+
+async def test_the_requester_sends_a_draft_or_marks_it_in_error(
+    referrals: ReferralsHarness,
+) -> None:
+    family, ids = await _referrals(referrals)
+    path = f"{FHIR}/Task/{ids['draft']}"
+    draft = fhir_json(await referrals.call("coordinator.riverton", "GET", path), 200, "Task")
+    assert draft["status"] == "draft" and "restriction" not in draft
+    refused(await referrals.call("school-system", "PUT", path,
+                                 json=with_status(draft, "requested")), 404)  # fmt: skip
+    sent = await referrals.call("coordinator.riverton", "PUT", path,
+                                json=with_status(draft, "requested"))  # fmt: skip
+    assert fhir_json(sent, 200, "Task")["status"] == "requested"
+    assert "restriction" in sent.json()  # the acceptance deadline now runs
+    other = (await referrals.create_referral(referral_body(family, send=False)))["id"]
+    task = fhir_json(await referrals.call("coordinator.riverton", "GET", f"{FHIR}/Task/{other}"),
+                     200, "Task")  # fmt: skip
+    voided = await referrals.call("coordinator.riverton", "PUT", f"{FHIR}/Task/{other}",
+                                  json=with_status(task, "entered-in-error",
+                                                   statusReason=reason("duplicate")))  # fmt: skip
+    assert fhir_json(voided, 200, "Task")["statusReason"]["coding"][0]["code"] == "duplicate"
+    types = [
+        r.type for r in await referrals.outbox() if r.data["referral_id"] in (ids["draft"], other)
+    ]
+    assert "homeward.referral.sent.v1" in types
+    assert "homeward.referral.voided.v1" in types
 
 
 @pytest.mark.parametrize(

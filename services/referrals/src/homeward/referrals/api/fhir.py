@@ -54,14 +54,10 @@ def _base_url(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}{BASE}"
 
 
-def _fhir(resource: dict[str, Any]) -> FhirResponse:
-    return FhirResponse(resource)
-
-
 @router.get("/metadata", name="fhir_capabilities", response_model=FhirCapabilityStatement)
 async def capabilities(request: Request) -> FhirResponse:
     """The CapabilityStatement: what this FHIR server offers (no token needed)."""
-    return _fhir(capability_statement(_base_url(request)))
+    return FhirResponse(capability_statement(_base_url(request)))
 
 
 @router.get("/Task/{task_id}", name="fhir_read_task", response_model=FhirTask, responses=ERRORS)
@@ -69,7 +65,7 @@ async def read_task(
     task_id: str, principal: ReferralReader, session: SessionDep, settings: SettingsDep
 ) -> FhirResponse:
     """A referral as a FHIR Task."""
-    return _fhir(await handlers.read_task(session, principal=principal, task_id=task_id,
+    return FhirResponse(await handlers.read_task(session, principal=principal, task_id=task_id,
                                           settings=settings))  # fmt: skip
 
 
@@ -101,7 +97,7 @@ async def search_tasks(
         links["next"] = page(offset + count)
     if offset > 0:
         links["previous"] = page(max(offset - count, 0))
-    return _fhir(mapping.searchset(tasks, total=total, base_url=base, links=links))
+    return FhirResponse(mapping.searchset(tasks, total=total, base_url=base, links=links))
 
 
 @router.put(
@@ -132,11 +128,11 @@ async def update_task(
     # Read here, after the token was checked: a bad body from nobody gets 401, not 422.
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what a Task needs
         raise Unprocessable("the body must be a FHIR Task in JSON") from None
     if not isinstance(body, dict):
         raise Unprocessable("the body must be a FHIR Task in JSON")
-    return _fhir(await handlers.update_task(session, principal=principal, task_id=task_id,
+    return FhirResponse(await handlers.update_task(session, principal=principal, task_id=task_id,
                                             body=body, settings=settings))  # fmt: skip
 
 
@@ -150,5 +146,5 @@ async def read_service_request(
     request_id: str, principal: ReferralReader, session: SessionDep
 ) -> FhirResponse:
     """The referral as the FHIR ServiceRequest its Task fulfils."""
-    return _fhir(await handlers.read_service_request(session, principal=principal,
+    return FhirResponse(await handlers.read_service_request(session, principal=principal,
                                                      request_id=request_id))  # fmt: skip
