@@ -24,7 +24,8 @@ from homeward.referrals.settings import ReferralsSettings
 # History lines that change the Task (its status): not gates, overrides or escalations.
 STATUS_CHANGES = frozenset({"create", *(action.value for action in Action)})
 # The statuses whose reason the Task carries (SDOHCC: statusReason for these).
-WITH_REASON = frozenset({"rejected", "cancelled", "on-hold", "failed", "entered-in-error"})
+S = ReferralState
+WITH_REASON = frozenset({S.REJECTED, S.CANCELLED, S.ON_HOLD, S.FAILED, S.ENTERED_IN_ERROR})
 
 
 async def read_task(
