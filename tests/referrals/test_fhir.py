@@ -316,3 +316,24 @@ async def test_a_revoked_consent_holds_the_task_and_stays_the_municipalitys(
     resumed = await referrals.call("school-system", "PUT", path,
                                    json=with_status(seen_by_agency, "in-progress"))  # fmt: skip
     assert "allowed next states: cancelled, completed, failed" in refused(resumed, 409)
+
+
+async def test_polling_by_last_update(referrals: ReferralsHarness) -> None:
+    _, ids = await _referrals(referrals)
+    path = f"{FHIR}/Task/{ids['school']}"
+    task = fhir_json(await referrals.call("school-system", "GET", path), 200, "Task")
+
+    async def changed_since(moment: str) -> list[str]:
+        bundle = await referrals.call("school-system", "GET", f"{FHIR}/Task",
+                                      params={"_lastUpdated": f"gt{moment}"})  # fmt: skip
+        return [e["resource"]["id"] for e in fhir_json(bundle, 200, "Bundle")["entry"]]
+
+    assert await changed_since("2000-01-01") == [ids["school"]]
+    assert await changed_since(task["lastModified"]) == []
+    accepted = await referrals.call("school-system", "PUT", path,
+                                    json=with_status(task, "accepted"))  # fmt: skip
+    assert fhir_json(accepted, 200, "Task")["meta"]["lastUpdated"] > task["lastModified"]
+    assert await changed_since(task["lastModified"]) == [ids["school"]]
+    for bad in ("lt2026-01-01", "gtyesterday"):
+        refused(await referrals.call("school-system", "GET", f"{FHIR}/Task",
+                                     params={"_lastUpdated": bad}), 422)  # fmt: skip

@@ -5,6 +5,7 @@ OperationOutcome. The same roles (403) and scope (404) as the REST API's referra
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -77,14 +78,19 @@ async def search_tasks(
     settings: SettingsDep,
     status: ReferralState | None = None,
     owner: Annotated[str | None, Query(max_length=80, description="Organization/<id>")] = None,
+    last_updated: Annotated[
+        str | None,
+        Query(alias="_lastUpdated", max_length=40, description="gt<instant>: changed since"),
+    ] = None,
     count: Annotated[int, Query(alias="_count", ge=1)] = 20,
     offset: Annotated[int, Query(alias="_offset", ge=0, le=100_000)] = 0,
 ) -> FhirResponse:
-    """Tasks you may see, by status and owner (the agency), as a paged searchset Bundle."""
+    """Tasks you may see, by status, owner (the agency) and last change, as a paged Bundle."""
     count = min(count, settings.max_page_size)
     tasks, total = await handlers.search_tasks(
         session, principal=principal, status=status, count=count, offset=offset,
-        owner=owner.removeprefix("Organization/") if owner else None, settings=settings,
+        owner=owner.removeprefix("Organization/") if owner else None,
+        changed_after=_changed_after(last_updated), settings=settings,
     )  # fmt: skip
     base = _base_url(request)
     params = {k: v for k, v in request.query_params.items() if k not in ("_count", "_offset")}
@@ -98,6 +104,22 @@ async def search_tasks(
     if offset > 0:
         links["previous"] = page(max(offset - count, 0))
     return FhirResponse(mapping.searchset(tasks, total=total, base_url=base, links=links))
+
+
+def _changed_after(last_updated: str | None) -> datetime | None:
+    """`_lastUpdated=gt<instant>`, the polling SDOHCC's "Checking Task Status" shows; a date or
+    a time without a zone is taken as UTC."""
+    if last_updated is None:
+        return None
+    try:
+        if not last_updated.startswith("gt"):
+            raise ValueError
+        moment = datetime.fromisoformat(last_updated[2:])
+    except ValueError:
+        raise Unprocessable(
+            "_lastUpdated takes gt and an instant, e.g. gt2026-12-01T08:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.put(

@@ -72,6 +72,11 @@ def _task() -> dict[str, Any]:
         "searchParam": [
             {"name": "status", "type": "token"},
             {"name": "owner", "type": "reference", "documentation": "Organization/<agency id>"},
+            {
+                "name": "_lastUpdated",
+                "type": "date",
+                "documentation": "gt<instant> only: Tasks whose status changed since",
+            },
         ],
     }
 

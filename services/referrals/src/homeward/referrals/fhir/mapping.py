@@ -145,7 +145,9 @@ def concept(system: str, code: str) -> dict[str, Any]:
 
 
 def instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # To the microsecond, as stored: polling with `_lastUpdated=gt<lastModified>` then leaves
+    # out the Task it was read from.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def searchset(

@@ -3,6 +3,7 @@ REST API (`queries`, `referrals`), with what a Task shows beyond the row looked 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -12,17 +13,16 @@ from homeward.common.auth import Principal
 from homeward.referrals.adapters.repository import blocked_on_of
 from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
 from homeward.referrals.domain.deadlines import running_deadline
-from homeward.referrals.domain.lifecycle import Action, ReferralState
+from homeward.referrals.domain.lifecycle import ReferralState
 from homeward.referrals.domain.referral import CONSENT
 from homeward.referrals.fhir.mapping import TaskFacts, service_request, task
 from homeward.referrals.fhir.updates import requested_change
 from homeward.referrals.handlers import queries
 from homeward.referrals.handlers.access import check_side, is_municipal_staff, referral_in_scope
+from homeward.referrals.handlers.queries import STATUS_CHANGES
 from homeward.referrals.handlers.referrals import act_on_referral
 from homeward.referrals.settings import ReferralsSettings
 
-# History lines that change the Task (its status): not gates, overrides or escalations.
-STATUS_CHANGES = frozenset({"create", *(action.value for action in Action)})
 # The statuses whose reason the Task carries (SDOHCC: statusReason for these).
 S = ReferralState
 WITH_REASON = frozenset({S.REJECTED, S.CANCELLED, S.ON_HOLD, S.FAILED, S.ENTERED_IN_ERROR})
@@ -48,6 +48,7 @@ async def search_tasks(
     principal: Principal,
     status: ReferralState | None,
     owner: str | None,
+    changed_after: datetime | None,
     count: int,
     offset: int,
     settings: ReferralsSettings,
@@ -55,7 +56,7 @@ async def search_tasks(
     """A page of the Tasks the caller may see (the REST list's scope), and their total."""
     listing = await queries.list_referrals(
         session, principal=principal, state=status.value if status else None, case_id=None,
-        limit=count, offset=offset, agency_id=owner,
+        limit=count, offset=offset, agency_id=owner, state_changed_after=changed_after,
     )  # fmt: skip
     return await tasks_of(
         session, listing.items, principal=principal, settings=settings
