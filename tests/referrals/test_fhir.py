@@ -86,6 +86,9 @@ async def test_reading_role_by_role(referrals: ReferralsHarness) -> None:
     hidden = await referrals.call("school.riverton", "GET", f"{FHIR}/Task/{ids['draft']}")
     missing = await referrals.call("school.riverton", "GET", f"{FHIR}/Task/no-such-task")
     assert refused(hidden, 404) == refused(missing, 404)
+    # Ids are FHIR ids: anything else (a NUL byte PostgreSQL would choke on) is bad input.
+    for bad in (f"{FHIR}/Task/a%00b", f"{FHIR}/ServiceRequest/a%00b", f"{FHIR}/Task?owner=%00"):
+        refused(await referrals.call("coordinator.riverton", "GET", bad), 422)
 
 
 async def test_task_and_service_request_are_pseudonymous(referrals: ReferralsHarness) -> None:

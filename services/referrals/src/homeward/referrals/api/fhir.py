@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from homeward.common.errors import Unprocessable
 from homeward.common.service import SessionDep
@@ -29,6 +29,9 @@ from homeward.referrals.fhir.schemas import (
 from homeward.referrals.handlers import fhir as handlers
 
 BASE = "/fhir/R4"
+# FHIR's id type: what a Task, ServiceRequest or Organization id may be, and nothing else.
+FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
+ResourceId = Annotated[str, Path(pattern=f"^{FHIR_ID}$")]
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": FhirOperationOutcome, "description": description}
     for status, description in (
@@ -63,7 +66,7 @@ async def capabilities(request: Request) -> FhirResponse:
 
 @router.get("/Task/{task_id}", name="fhir_read_task", response_model=FhirTask, responses=ERRORS)
 async def read_task(
-    task_id: str, principal: ReferralReader, session: SessionDep, settings: SettingsDep
+    task_id: ResourceId, principal: ReferralReader, session: SessionDep, settings: SettingsDep
 ) -> FhirResponse:
     """A referral as a FHIR Task."""
     return FhirResponse(await handlers.read_task(session, principal=principal, task_id=task_id,
@@ -77,7 +80,9 @@ async def search_tasks(
     session: SessionDep,
     settings: SettingsDep,
     status: ReferralState | None = None,
-    owner: Annotated[str | None, Query(max_length=80, description="Organization/<id>")] = None,
+    owner: Annotated[
+        str | None, Query(pattern=f"^(Organization/)?{FHIR_ID}$", description="Organization/<id>")
+    ] = None,
     last_updated: Annotated[
         str | None,
         Query(alias="_lastUpdated", max_length=40, description="gt<instant>: changed since"),
@@ -140,7 +145,7 @@ def _changed_after(last_updated: str | None) -> datetime | None:
     },
 )
 async def update_task(
-    task_id: str,
+    task_id: ResourceId,
     request: Request,
     principal: RequesterOrAgency,
     session: SessionDep,
@@ -165,7 +170,7 @@ async def update_task(
     responses=ERRORS,
 )
 async def read_service_request(
-    request_id: str, principal: ReferralReader, session: SessionDep
+    request_id: ResourceId, principal: ReferralReader, session: SessionDep
 ) -> FhirResponse:
     """The referral as the FHIR ServiceRequest its Task fulfils."""
     return FhirResponse(await handlers.read_service_request(session, principal=principal,
