@@ -5,7 +5,9 @@ SDOHCC's CapabilityStatements give Task the `update` interaction for this ("Allo
 modification of an existing Task by upstream systems (e.g. to cancel it) or by downstream
 systems (to accept or reject it or add output links to performed procedures) ... Assigned
 task owners may change the status, statusReason and outputs": CapabilityStatement
-SDOHCC-ReferralSource, HL7/fhir-sdoh-clinicalcare), so an update may change only those three;
+SDOHCC-ReferralSource in HL7/fhir-sdoh-clinicalcare at 6604b7ac13b9, input/fsh/instances/
+SDOHCC-ReferralSource.fsh; the referral workflow's "Update Task (accepted)" steps are the same
+interaction), so an update may change only those three;
 the elements that say what the Task is (id, intent, code, focus, for, requester, owner) must
 come back as they were.
 """
