@@ -12,7 +12,7 @@ from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.service import BackgroundTask, ConsumerSpec, create_service_app, default_parts
-from homeward.referrals.api import agency_profile, directory, hsds, referrals, suggestions
+from homeward.referrals.api import agency_profile, directory, fhir, hsds, referrals, suggestions
 from homeward.referrals.handlers.deadlines import OverdueChecker
 from homeward.referrals.handlers.directory import DemoDirectorySeeding
 from homeward.referrals.handlers.events import IntakeAndDocumentsHandlers
@@ -59,6 +59,7 @@ def create_app(
             hsds.router,
             agency_profile.router,
             suggestions.router,
+            fhir.router,
             audit_router(),
         ],
         title="Homeward referrals",

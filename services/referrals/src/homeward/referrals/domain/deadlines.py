@@ -30,6 +30,37 @@ class Overdue:
     due_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunningDeadline:
+    kind: DeadlineKind
+    start: datetime
+    span: timedelta
+
+    @property
+    def due_at(self) -> datetime:
+        return self.start + self.span
+
+
+def running_deadline(
+    *,
+    state: ReferralState,
+    sent_at: datetime | None,
+    accepted_at: datetime | None,
+    acceptance_deadline: timedelta,
+    completion_target: timedelta,
+) -> RunningDeadline | None:
+    """The deadline the referral is under now: acceptance once sent, completion once accepted."""
+    if state is ReferralState.REQUESTED and sent_at is not None:
+        return RunningDeadline(kind=DeadlineKind.ACCEPTANCE, start=sent_at,
+                               span=acceptance_deadline)  # fmt: skip
+    if state in (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD) and (
+        accepted_at is not None
+    ):
+        return RunningDeadline(kind=DeadlineKind.COMPLETION, start=accepted_at,
+                               span=completion_target)  # fmt: skip
+    return None
+
+
 def overdue_levels(
     *,
     state: ReferralState,
@@ -41,18 +72,16 @@ def overdue_levels(
     now: datetime,
 ) -> list[Overdue]:
     """Every escalation the referral has earned by `now` (the caller skips those already sent)."""
-    if state is ReferralState.REQUESTED and sent_at is not None:
-        kind, start, span = DeadlineKind.ACCEPTANCE, sent_at, acceptance_deadline
-    elif state in (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD) and (
-        accepted_at is not None
-    ):
-        kind, start, span = DeadlineKind.COMPLETION, accepted_at, completion_target
-    else:
+    deadline = running_deadline(
+        state=state, sent_at=sent_at, accepted_at=accepted_at,
+        acceptance_deadline=acceptance_deadline, completion_target=completion_target,
+    )  # fmt: skip
+    if deadline is None:
         return []
-    due = start + span
+    kind, start, span = deadline.kind, deadline.start, deadline.span
     found = []
-    if now >= due:
-        found.append(Overdue(kind=kind, level=EscalationLevel.COORDINATOR, due_at=due))
+    if now >= deadline.due_at:
+        found.append(Overdue(kind=kind, level=EscalationLevel.COORDINATOR, due_at=deadline.due_at))
     supervisor_due = start + span * supervisor_factor
     if now >= supervisor_due:
         found.append(Overdue(kind=kind, level=EscalationLevel.SUPERVISOR, due_at=supervisor_due))

@@ -14,8 +14,10 @@ from homeward.common.auth import Principal, Role
 from homeward.common.errors import Forbidden, NotFound
 from homeward.referrals.adapters.tables import KnownCase, ReferralRow
 from homeward.referrals.domain.directory import normalise_municipality
-from homeward.referrals.domain.lifecycle import ReferralState
+from homeward.referrals.domain.lifecycle import ACTION_SIDES, Action, ReferralState, Side
 
+# Who takes each side of the lifecycle (the guide's "Set By": requester or responder).
+SIDE_ROLES = {Side.REQUESTER: Role.COORDINATOR, Side.RECEIVER: Role.PARTNER}
 REFERRAL_NOT_FOUND = "no such referral"
 CASE_NOT_FOUND = "no such case"
 
@@ -34,6 +36,15 @@ def agency_of(principal: Principal) -> str:
 
 def is_municipal_staff(principal: Principal) -> bool:
     return principal.has_any(Role.COORDINATOR, Role.SUPERVISOR)
+
+
+def check_side(principal: Principal, action: Action) -> None:
+    """403 unless the caller is on a side that may take `action`; for callers (FHIR's Task
+    update) whose action follows from the body, where the route cannot declare the role."""
+    sides = ACTION_SIDES[action]
+    if not principal.has_any(*(SIDE_ROLES[side] for side in sides)):
+        who = " or ".join(sorted(side.value for side in sides))
+        raise Forbidden(f"only the referral's {who} may {action.value} it")
 
 
 def may_see(referral: ReferralRow, principal: Principal) -> bool:

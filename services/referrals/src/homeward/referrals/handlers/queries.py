@@ -8,6 +8,7 @@ time, so a revocation takes effect on the next read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -21,7 +22,7 @@ from homeward.common.db import utcnow
 from homeward.common.vocabulary import DataCategory
 from homeward.referrals.adapters.tables import KnownPerson, ReferralHistoryRow, ReferralRow
 from homeward.referrals.domain.gates import consented_categories
-from homeward.referrals.domain.lifecycle import ReferralState
+from homeward.referrals.domain.lifecycle import Action, ReferralState
 from homeward.referrals.handlers.access import (
     agency_of,
     is_municipal_staff,
@@ -40,6 +41,10 @@ NEED_DOMAINS_BY_CATEGORY = {
 }
 
 
+# History lines that change a referral's state (not its gates, overrides or escalations).
+STATUS_CHANGES = frozenset({"create", *(action.value for action in Action)})
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReferralListing:
     items: list[ReferralRow]
@@ -55,6 +60,8 @@ async def list_referrals(
     code: str | None,
     limit: int,
     offset: int,
+    agency_id: str | None = None,
+    state_changed_after: datetime | None = None,
 ) -> ReferralListing:
     query = select(ReferralRow)
     if is_municipal_staff(principal):
@@ -73,6 +80,15 @@ async def list_referrals(
             return ReferralListing(items=[], total=0)  # not a code: it names nobody
         column = ReferralRow.case_code if parsed.kind is CodeKind.CASE else ReferralRow.person_code
         query = query.where(column == parsed.value)
+    if agency_id is not None:
+        query = query.where(ReferralRow.agency_id == agency_id)
+    if state_changed_after is not None:
+        changed = select(ReferralHistoryRow.id).where(
+            ReferralHistoryRow.referral_id == ReferralRow.id,
+            col(ReferralHistoryRow.action).in_(STATUS_CHANGES),
+            ReferralHistoryRow.at > state_changed_after,
+        )
+        query = query.where(changed.exists())
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     page = query.order_by(col(ReferralRow.created_at).desc(), col(ReferralRow.id))
     items = list((await session.exec(page.limit(limit).offset(offset))).all())
