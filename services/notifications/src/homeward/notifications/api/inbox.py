@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from homeward.common.auth import Principal
-from homeward.common.db import Database
+from homeward.common.db import Database, RowCursor, RowId
 from homeward.common.service import SessionDep
 from homeward.notifications.api.deps import InboxReader, SettingsDep, SignalDep
 from homeward.notifications.api.schemas import (
@@ -72,11 +72,11 @@ async def stream_notifications(
     principal: InboxReader,
     settings: SettingsDep,
     signal: SignalDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[RowCursor | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Your new notifications as Server-Sent Events; send `Last-Event-ID` to resume."""
     database: Database = request.app.state.parts.database
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    after = last_event_id
     if after is None:
         async with database.sessions() as session:
             after = await handlers.latest_id(session)
@@ -128,7 +128,7 @@ async def _sse(
 
 @router.get("/{notification_id}", name="read_notification", response_model=NotificationView)
 async def read_notification(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """One of your notifications."""
     item = await handlers.read_item(session, principal=principal, notification_id=notification_id)
@@ -137,7 +137,7 @@ async def read_notification(
 
 @router.post("/{notification_id}/read", name="mark_read", response_model=NotificationView)
 async def mark_read(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """Mark one of your notifications read."""
     item = await handlers.mark(
@@ -148,7 +148,7 @@ async def mark_read(
 
 @router.post("/{notification_id}/acknowledge", name="acknowledge", response_model=NotificationView)
 async def acknowledge(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """Acknowledge a notification: you acted on it (it is read as well)."""
     item = await handlers.mark(
