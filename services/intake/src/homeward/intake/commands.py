@@ -21,17 +21,6 @@ from homeward.intake.domain.consent import LegalBasis
 from homeward.intake.domain.persons import HouseholdRole, Sex
 
 
-class IdentityPurpose(StrEnum):
-    """Why an identity is read. A closed list: the audit trail must not hold free text."""
-
-    DOCUMENTATION = "documentation"
-    REFERRAL = "referral"
-    SAFEGUARDING = "safeguarding"
-    CONTACT = "contact"
-    CASE_REVIEW = "case-review"
-    LEGAL_PROCEEDINGS = "legal-proceedings"
-
-
 class RelationToReturnees(StrEnum):
     GRANDPARENTS = "grandparents"
     PARENTS = "parents"

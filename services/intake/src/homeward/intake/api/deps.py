@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 
 from homeward.common.auth import Principal, Role, require_roles
 from homeward.common.crypto import IdentityVault
-from homeward.common.errors import Unprocessable
-from homeward.intake.commands import IdentityPurpose
 
 # Case work: coordinators write, coordinators and supervisors read.
 CaseWriter = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
@@ -32,24 +30,3 @@ def _vault(request: Request) -> IdentityVault:
 
 
 VaultDep = Annotated[IdentityVault, Depends(_vault)]
-
-
-def _stated_purpose(
-    x_purpose: Annotated[
-        str | None, Header(description="Why you read this identity (or use ?purpose=)")
-    ] = None,
-    purpose: Annotated[
-        str | None, Query(max_length=40, description="Alternative to X-Purpose")
-    ] = None,
-) -> IdentityPurpose:
-    stated = x_purpose or purpose
-    allowed = ", ".join(p.value for p in IdentityPurpose)
-    if not stated:
-        raise Unprocessable(f"state why you read this identity: X-Purpose header, one of {allowed}")
-    try:
-        return IdentityPurpose(stated.strip().lower())
-    except ValueError:
-        raise Unprocessable(f"unknown purpose; use one of {allowed}") from None
-
-
-StatedPurpose = Annotated[IdentityPurpose, Depends(_stated_purpose)]

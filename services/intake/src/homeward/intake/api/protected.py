@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from homeward.common.errors import NotFound
+from homeward.common.purpose import StatedPurpose
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import (
     CaseReader,
     CaseWriter,
     SeesNotes,
-    StatedPurpose,
     Supervisor,
     VaultDep,
 )

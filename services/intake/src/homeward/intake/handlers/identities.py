@@ -13,8 +13,9 @@ from homeward.common.contracts.intake import CaseIdentitiesErased
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import Conflict, Gone, NotFound
+from homeward.common.vocabulary import IdentityPurpose
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
-from homeward.intake.commands import IdentityPurpose, ProtectedIdentity
+from homeward.intake.commands import ProtectedIdentity
 from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.errors import RuleViolation
 from homeward.intake.handlers.access import case_in_scope, person_in_case, stage_case_event
