@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from homeward.common.testing.idp import RunningIdentityProvider
 
 
 def family(**overrides: Any) -> dict[str, Any]:
@@ -69,3 +72,12 @@ def in_days(days: int) -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+def second_riverton_coordinator(idp: RunningIdentityProvider, **claims: Any) -> dict[str, str]:
+    """Headers of a riverton coordinator the demo realm does not have, as the issuer would
+    mint their token (intake learns staff from tokens: one call and they can be assigned)."""
+    claims = {"sub": "00000000-0000-4000-8000-0000000000c2",
+              "preferred_username": "coordinator.riverton.2",
+              "exp": int(time.time()) + 300} | claims  # fmt: skip
+    return {"Authorization": f"Bearer {idp.sign(idp.valid_claims(**claims))}"}

@@ -119,6 +119,7 @@ def test_the_alerts_operators_asked_for_are_there(alert_rules: dict[str, Any]) -
         "HomewardWebhookGaveUp": 'outcome="gave_up"',
         "HomewardHigh5xxRatio": 'status=~"5.."',
         "HomewardSlowRequestsP95": "histogram_quantile(0.95,",
+        "HomewardIdentityBulkRead": "increase(homeward_identity_reads_refused_total[15m])",
     }
     for alert, text in wanted.items():
         assert text in by_name[alert], alert

@@ -38,6 +38,14 @@ REQUEST_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
+# Identity reads refused by the per-actor limit: someone reads identities in bulk. Who did is
+# in the audit trail (`identity.read_refused`), never in a label.
+IDENTITY_READS_REFUSED = Counter(
+    "homeward_identity_reads_refused_total",
+    "Identity reads refused because the actor exceeded the per-minute limit",
+    ["service"],
+)
+
 # --- publishing: outbox and relay ---------------------------------------------------------
 
 OUTBOX_BACKLOG = Gauge(

@@ -10,8 +10,10 @@ import homeward.common.contracts  # noqa: F401  (registers the event contracts w
 from homeward.common.audit import audit_router
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
+from homeward.common.metrics import IDENTITY_READS_REFUSED
 from homeward.common.service import create_service_app, default_parts
-from homeward.intake.api import cases, consents_transfers, protected
+from homeward.intake.api import cases, consents_transfers, protected, staff
+from homeward.intake.handlers.staff import StaffDirectory
 from homeward.intake.settings import IntakeSettings
 
 MIGRATIONS = "homeward.intake.migrations"
@@ -31,7 +33,13 @@ def create_app(
     )
     app = create_service_app(
         parts,
-        routers=[cases.router, protected.router, consents_transfers.router, audit_router()],
+        routers=[
+            cases.router,
+            protected.router,
+            consents_transfers.router,
+            staff.router,
+            audit_router(),
+        ],
         title="Homeward intake",
         description=(
             "Where a coordinator registers a returning family: cases, persons, protected "
@@ -40,4 +48,6 @@ def create_app(
         ),
     )
     app.state.vault = vault or IdentityVault(KeyRing.from_settings(settings))
+    app.state.staff = StaffDirectory(parts.database)
+    IDENTITY_READS_REFUSED.labels(service=settings.service_name)  # at 0, for increase()
     return app

@@ -120,7 +120,12 @@ class AssignCoordinator(Command):
         json_schema_extra={"example": {"coordinator": "coordinator.riverton"}}
     )
 
-    coordinator: str = Field(min_length=1, max_length=200, description="username in the realm")
+    coordinator: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the username of a coordinator of the case's municipality, as listed by "
+        "GET /v1/coordinators (anyone else is refused)",
+    )
 
 
 class CloseCase(Command):

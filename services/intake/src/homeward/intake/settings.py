@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from homeward.common.settings import CommonSettings
 
 
 class IntakeSettings(CommonSettings):
     service_name: ClassVar[str] = "intake"
+
+    # Identity reads per actor in any minute: a coordinator at work reads a few; more is a
+    # bulk read (429, counted in homeward_identity_reads_refused_total, alerted on).
+    identity_reads_per_minute: int = Field(default=60, ge=1, le=10_000)

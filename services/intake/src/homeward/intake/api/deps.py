@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from homeward.common.auth import Principal, Role, require_roles
 from homeward.common.crypto import IdentityVault
+from homeward.intake.settings import IntakeSettings
+
+
+def _seen(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """`require_roles`, and the caller remembered in the staff directory (who may be
+    assigned a case is learnt from the tokens of those who work on cases)."""
+    allowed = require_roles(*roles)
+
+    # A default, not `Annotated`: the annotation is a string here, `allowed` a local.
+    async def staff_member(request: Request, principal: Principal = Depends(allowed)) -> Principal:
+        await request.app.state.staff.remember(principal)
+        return principal
+
+    return staff_member
+
 
 # Case work: coordinators write, coordinators and supervisors read.
-CaseWriter = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
-CaseReader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR))]
+CaseWriter = Annotated[Principal, Depends(_seen(Role.COORDINATOR))]
+CaseReader = Annotated[Principal, Depends(_seen(Role.COORDINATOR, Role.SUPERVISOR))]
 CaseCloser = CaseReader
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 TransferDecider = CaseReader
@@ -30,3 +46,10 @@ def _vault(request: Request) -> IdentityVault:
 
 
 VaultDep = Annotated[IdentityVault, Depends(_vault)]
+
+
+def _settings(request: Request) -> IntakeSettings:
+    return request.app.state.parts.settings
+
+
+SettingsDep = Annotated[IntakeSettings, Depends(_settings)]

@@ -11,6 +11,7 @@ from homeward.intake.api.deps import (
     CaseReader,
     CaseWriter,
     SeesNotes,
+    SettingsDep,
     Supervisor,
     VaultDep,
 )
@@ -53,7 +54,10 @@ async def record_identity(
     f"{PERSON}/identity",
     name="read_identity",
     response_model=IdentityView,
-    responses={410: {"description": "The case's identities were erased"}},
+    responses={
+        410: {"description": "The case's identities were erased"},
+        429: {"description": "Too many identity reads by you in the last minute"},
+    },
 )
 async def read_identity(
     case_id: str,
@@ -62,6 +66,7 @@ async def read_identity(
     principal: CaseReader,
     session: SessionDep,
     vault: VaultDep,
+    settings: SettingsDep,
 ) -> IdentityView:
     """Read a person's identity for a stated purpose; every read is audited."""
     opened = await identities.read_identity(
@@ -71,6 +76,7 @@ async def read_identity(
         person_id=person_id,
         purpose=purpose,
         vault=vault,
+        reads_per_minute=settings.identity_reads_per_minute,
     )
     return IdentityView(
         person_id=opened.person_id,
