@@ -27,8 +27,8 @@ def case_coordinators(event: RoutedEvent) -> list[Recipient]:
     requester = event.referral.requested_by if event.referral else None
     if coordinator is None and requester and "#" not in requester:
         coordinator = requester  # a username; an issuer#subject actor cannot be addressed
-    if coordinator:
-        return [Recipient.user(coordinator)]
+    if coordinator and event.municipality:
+        return [Recipient.user(coordinator, event.municipality)]
     return municipal(Role.COORDINATOR)(event)
 
 
