@@ -56,8 +56,13 @@ class WebhookDeliverer:
         self.settings = settings
         self.keyring = keyring
         self.policy = policy
+        # No connection is reused: requests go to a checked address (see addresses.py), and a
+        # pooled connection to an address is keyed by it alone, so one opened (and its TLS
+        # verified) for one receiver's name could otherwise carry another's delivery.
         self.http = http or httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s, follow_redirects=False
+            timeout=settings.webhook_timeout_s,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     async def run_once(self) -> int:
