@@ -28,6 +28,7 @@ TOO_BIG = str(2**63)
         ("POST", f"/v1/notifications/{TOO_BIG}/read"),
         ("POST", f"/v1/notifications/{TOO_BIG}/acknowledge"),
         ("GET", "/v1/notifications/0"),
+        ("GET", f"/v1/notifications/{2**31}"),  # beyond PostgreSQL's INTEGER
         ("GET", "/v1/notifications/99999999999999999999999999999999"),
     ],
 )
@@ -39,7 +40,9 @@ async def test_notification_ids_beyond_64_bits_are_422(
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("last_event_id", ["99999999999999999999", TOO_BIG, "-1", "abc"])
+@pytest.mark.parametrize(
+    "last_event_id", ["99999999999999999999", TOO_BIG, str(2**31), "-1", "abc"]
+)
 async def test_a_last_event_id_that_names_no_notification_is_422(
     notifications: NotificationsHarness, last_event_id: str
 ) -> None:
@@ -205,3 +208,12 @@ async def test_a_target_keeps_the_urls_host_for_the_header_and_tls() -> None:
     assert target.request_extensions == {"sni_hostname": "xn--bcher-kva.example"}
     other_port = await policy.target("https://partner.example:8443/")
     assert other_port.host_header == "partner.example:8443"
+
+
+async def test_the_largest_notification_id_is_simply_not_found(
+    notifications: NotificationsHarness,
+) -> None:
+    response = await notifications.call(
+        "coordinator.riverton", "GET", f"/v1/notifications/{2**31 - 1}"
+    )
+    assert response.status_code == 404, response.text

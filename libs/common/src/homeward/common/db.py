@@ -24,9 +24,10 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-# Integer keys are signed 64-bit on every backend (SQLite INTEGER, PostgreSQL BIGINT). A
-# larger number names no row: it is refused as input (422) instead of overflowing in the driver.
-MAX_ROW_ID = 2**63 - 1
+# Integer keys the API exposes (audit entries, inbox items) are INTEGER columns: 32-bit signed
+# on PostgreSQL. A larger number names no row: it is refused as input (422), never sent to a
+# driver that would fail on it (a 500).
+MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ROW_ID)]
 # A position in a table ordered by id (the rows after it): 0 is before every row.
 RowCursor = Annotated[int, annotated_types.Interval(ge=0, le=MAX_ROW_ID)]

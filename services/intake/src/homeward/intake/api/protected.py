@@ -62,8 +62,8 @@ async def record_identity(
 async def read_identity(
     case_id: str,
     person_id: str,
+    principal: CaseReader,  # first: no token is 401 before a missing purpose is 422
     purpose: StatedPurpose,
-    principal: CaseReader,
     session: SessionDep,
     vault: VaultDep,
     settings: SettingsDep,
