@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -106,7 +107,13 @@ async def test_metrics_expose_latency_backlog_lag_and_dead_letters(
     client: httpx.AsyncClient,
 ) -> None:
     await client.get("/healthz")
-    text = (await client.get("/metrics")).text
+    from homeward.common.metrics import metrics_app
+
+    transport = httpx.ASGITransport(app=metrics_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe:9401") as scraper:
+        response = await scraper.get("/metrics")
+    assert response.status_code == 200
+    text = response.text
     for name in (
         "homeward_http_request_duration_seconds",
         "homeward_outbox_backlog",
@@ -221,3 +228,43 @@ async def test_domain_errors_are_answered_by_the_shared_handlers(client: httpx.A
     assert "owner 7" not in erased.text  # internal ids stay in the logs
     for response in (rule, conflict, erased):
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_api_port_does_not_serve_metrics(client: httpx.AsyncClient) -> None:
+    # Metrics name agencies and delivery outcomes: they live on their own port, not the API's.
+    response = await client.get("/metrics")
+    assert response.status_code == 404
+    assert "homeward_http_request_duration_seconds" not in response.text
+
+
+async def test_the_metrics_port_serves_nothing_else() -> None:
+    from homeward.common.metrics import metrics_app
+
+    transport = httpx.ASGITransport(app=metrics_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe:9401") as scraper:
+        assert (await scraper.get("/v1/me")).status_code == 404
+        assert (await scraper.get("/docs")).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/v1/probe/", "/healthz/", "/v1/me/"])
+async def test_no_redirect_is_built_from_the_host_header(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path, headers={"Host": "evil.example"})
+    # Under /v1/ the missing token is refused first (401); elsewhere the path is unknown.
+    assert response.status_code == (401 if path.startswith("/v1/") else 404)
+    assert "location" not in response.headers
+    assert "evil.example" not in response.text
+
+
+async def test_docs_load_their_assets_from_the_service_itself(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset  # same origin: no CDN, no scheme, no host
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 100, asset
+    assert "https://" not in re.sub(r"<!--.*?-->", "", page.text, flags=re.S)

@@ -17,6 +17,8 @@ from homeward.common.settings import CommonSettings
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = tuple(sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")))
 PORTS = {"intake": 8401, "referrals": 8402, "documents": 8403, "notifications": 8404}
+# Prometheus scrapes each service on a port of its own; the API port serves no metrics.
+METRICS_PORTS = {service: port + 1000 for service, port in PORTS.items()}
 
 # The admin command (libs/admin) reads one database URL per service.
 ADMIN_ENV = frozenset(f"HOMEWARD_{service.upper()}_DATABASE_URL" for service in SERVICES)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.deploy.helpers import PORTS, ROOT, SERVICES, kustomize
+from tests.deploy.helpers import METRICS_PORTS, PORTS, ROOT, SERVICES, kustomize
 
 ADMIN_DOCKERFILE = ROOT / "deploy" / "admin.Dockerfile"
 
@@ -85,21 +85,23 @@ def test_uv_in_the_images_is_the_version_the_makefile_installs() -> None:
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_image_serves_and_is_health_checked(service: str) -> None:
     runtime = parse(dockerfile(service))[-1]
-    port = PORTS[service]
-    assert arguments(runtime, "EXPOSE") == [str(port)]
+    port, metrics_port = PORTS[service], METRICS_PORTS[service]
+    assert arguments(runtime, "EXPOSE") == [f"{port} {metrics_port}"]
     (healthcheck,) = arguments(runtime, "HEALTHCHECK")
     assert f"http://127.0.0.1:{port}/healthz" in healthcheck
     assert 'CMD ["python"' in healthcheck  # python:3.11-slim has no curl
     (cmd,) = arguments(runtime, "CMD")
     assert json.loads(cmd) == [
-        "python", "-m", f"homeward.{service}", "serve", "--host", "0.0.0.0", "--port", str(port)
+        "python", "-m", f"homeward.{service}", "serve", "--host", "0.0.0.0",
+        "--port", str(port), "--metrics-port", str(metrics_port),
     ]  # fmt: skip
 
 
 def test_the_four_service_dockerfiles_differ_only_by_name_and_port() -> None:
     def normalised(service: str) -> str:
         text = dockerfile(service).read_text()
-        return text.replace(service, "<service>").replace(str(PORTS[service]), "<port>")
+        text = text.replace(service, "<service>").replace(str(PORTS[service]), "<port>")
+        return text.replace(str(METRICS_PORTS[service]), "<metrics-port>")
 
     first, *others = SERVICES
     for service in others:
@@ -108,20 +110,20 @@ def test_the_four_service_dockerfiles_differ_only_by_name_and_port() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_port_is_the_same_everywhere(service: str) -> None:
-    port = PORTS[service]
+    port, metrics_port = PORTS[service], METRICS_PORTS[service]
     main = (ROOT / "services" / service / "src" / "homeward" / service / "__main__.py").read_text()
     assert f"default_port={port}" in main
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]
-    assert compose["command"][-1] == str(port)
-    assert compose["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert compose["command"][-4:] == ["--port", str(port), "--metrics-port", str(metrics_port)]
+    assert compose["ports"] == [f"127.0.0.1:{port}:{port}"]  # metrics stay on the network
     (deployment,) = [
         doc
         for doc in kustomize("deploy/k8s/base")
         if doc["kind"] == "Deployment" and doc["metadata"]["name"] == f"homeward-{service}"
     ]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert container["ports"][0]["containerPort"] == port
-    assert container["command"][-1] == str(port)
+    assert [p["containerPort"] for p in container["ports"]] == [port, metrics_port]
+    assert container["command"][-4:] == ["--port", str(port), "--metrics-port", str(metrics_port)]
 
 
 def test_dockerignore_keeps_the_context_small_but_complete() -> None:

@@ -186,6 +186,30 @@ def test_network_policies_admit_only_the_ingress_controller_and_prometheus() -> 
             assert "ipBlock" not in peer, "the API pods talk to known namespaces only"
 
 
+@pytest.mark.parametrize("render", RENDERS)
+def test_metrics_are_scraped_on_a_port_only_prometheus_reaches(render: str) -> None:
+    resources = kustomize(render)
+    for deployment in of_kind(resources, "Deployment"):
+        template = deployment["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        assert ports["metrics"] != ports["http"]
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == str(ports["metrics"])
+        command = container["command"]
+        assert command[command.index("--metrics-port") + 1] == str(ports["metrics"])
+    for service in of_kind(resources, "Service"):
+        assert {port["targetPort"] for port in service["spec"]["ports"]} == {"http"}
+    api = named(resources, "NetworkPolicy", "homeward-api")
+    by_namespace = {
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]: {
+            port["port"] for port in rule["ports"]
+        }
+        for rule in api["spec"]["ingress"]
+        for peer in rule["from"]
+    }
+    assert by_namespace == {"ingress-nginx": {"http"}, "monitoring": {"metrics"}}
+
+
 def test_webhooks_cannot_reach_private_or_metadata_addresses() -> None:
     policy = named(kustomize(BASE), "NetworkPolicy", "homeward-notifications-egress")
     https_only = [{"port": 443, "protocol": "TCP"}]

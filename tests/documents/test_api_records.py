@@ -82,7 +82,7 @@ async def test_issuing_makes_the_person_ready_and_readiness_is_emitted_only_on_c
     await eventually(lambda: _count(documents, READINESS, 1))
 
     response = await documents.call(OFFICER, "POST", f"/v1/records/{record_id}/status",
-                                    json=issued_body())  # fmt: skip
+                                    json=issued_body(), headers=PURPOSE)  # fmt: skip
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "issued"
@@ -126,7 +126,7 @@ async def test_protected_fields_by_role(documents: DocumentsHarness) -> None:
                                "reference_number": "REQ-77"})  # fmt: skip
     seen = {}
     for user in ("documents.riverton", "coordinator.riverton", "supervisor.riverton"):
-        response = await documents.call(user, "GET", f"/v1/records/{record_id}")
+        response = await documents.call(user, "GET", f"/v1/records/{record_id}", headers=PURPOSE)
         assert response.status_code == 200
         seen[user] = response.json()
     assert seen["documents.riverton"]["reference_number"] == "REQ-77"
@@ -134,6 +134,39 @@ async def test_protected_fields_by_role(documents: DocumentsHarness) -> None:
     assert seen["coordinator.riverton"]["has_reference_number"] is True
     assert seen["coordinator.riverton"]["blocker_description"].startswith("registry asks")
     assert seen["supervisor.riverton"]["blocker_description"] is None
+
+
+PURPOSE = {"X-Purpose": "documentation"}
+
+
+async def test_a_reference_number_is_read_only_with_a_stated_purpose_audited_with_it(
+    documents: DocumentsHarness,
+) -> None:
+    _person, records = await announce(documents)
+    record_id = records["birth-certificate"]["id"]
+    await documents.call(OFFICER, "PATCH", f"/v1/records/{record_id}",
+                         json={"reference_number": "REQ-77"})  # fmt: skip
+    path = f"/v1/records/{record_id}"
+
+    unstated = (await documents.call(OFFICER, "GET", path)).json()
+    assert unstated["reference_number"] is None and unstated["has_reference_number"] is True
+    listed = await documents.call(OFFICER, "GET", f"/v1/persons/{_person.person_id}/records")
+    assert all(r["reference_number"] is None for r in listed.json()["records"])
+
+    stated = await documents.call(OFFICER, "GET", path, headers={"X-Purpose": "documentation"})
+    assert stated.json()["reference_number"] == "REQ-77"
+    by_query = await documents.call(OFFICER, "GET", path, params={"purpose": "legal-proceedings"})
+    assert by_query.json()["reference_number"] == "REQ-77"
+    refused = await documents.call(OFFICER, "GET", path, headers={"X-Purpose": "curiosity"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+
+    audit = await documents.call("auditor", "GET", "/v1/audit")
+    reads = [
+        e for e in audit.json()["items"]
+        if e["action"] == "document_record.protected_read" and "reference_number" in e["fields"]
+    ]  # fmt: skip
+    assert [e["purpose"] for e in reads] == ["legal-proceedings", "documentation"]  # newest first
 
 
 async def test_bad_input_is_422_and_writes_nothing(documents: DocumentsHarness) -> None:

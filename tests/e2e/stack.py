@@ -40,6 +40,9 @@ class RunningStack:
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.base_port + 1 + SERVICES.index(name)}"
 
+    def metrics_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.base_port + 1 + len(SERVICES) + SERVICES.index(name)}"
+
     @property
     def token_url(self) -> str:
         return f"http://127.0.0.1:{self.base_port}/realms/homeward/protocol/openid-connect/token"
@@ -70,7 +73,7 @@ class RunningStack:
 async def running_stack(
     data_dir: Path, env: Mapping[str, str] | None = None, *, ready_timeout_s: float = 90
 ) -> AsyncIterator[RunningStack]:
-    base_port = free_port_block(5)
+    base_port = free_port_block(1 + 2 * len(SERVICES))  # IdP, APIs, metrics
     kafka_port = free_port_block(1)
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
     process = await asyncio.create_subprocess_exec(

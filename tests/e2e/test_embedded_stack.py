@@ -50,6 +50,15 @@ async def test_authenticated_call_to_each_service_answers_200_and_anonymous_401(
             assert anonymous.headers["content-type"] == "application/problem+json"
 
 
+async def test_metrics_are_served_on_their_own_port_only(stack: RunningStack) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name in SERVICES:
+            scraped = await client.get(stack.metrics_url(name) + "/metrics")
+            assert scraped.status_code == 200, name
+            assert "homeward_http_request_duration_seconds" in scraped.text
+            assert (await client.get(stack.service_url(name) + "/metrics")).status_code == 404
+
+
 async def test_the_output_tells_the_user_where_everything_is(stack: RunningStack) -> None:
     printed = "".join(stack.output)
     for name in SERVICES:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from homeward.common.testing.idp import RunningIdentityProvider
 
 
 def family(**overrides: Any) -> dict[str, Any]:
@@ -92,3 +95,12 @@ async def feed_events(intake: Any, *events: Any) -> None:
             return len((await session.exec(query)).all()) == len(ids)
 
     await wait_for(applied, timeout_s=15)
+
+
+def second_riverton_coordinator(idp: RunningIdentityProvider, **claims: Any) -> dict[str, str]:
+    """Headers of a riverton coordinator the demo realm does not have, as the issuer would
+    mint their token (intake learns staff from tokens: one call and they can be assigned)."""
+    claims = {"sub": "00000000-0000-4000-8000-0000000000c2",
+              "preferred_username": "coordinator.riverton.2",
+              "exp": int(time.time()) + 300} | claims  # fmt: skip
+    return {"Authorization": f"Bearer {idp.sign(idp.valid_claims(**claims))}"}

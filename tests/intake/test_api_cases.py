@@ -12,7 +12,7 @@ from homeward.common.db import utcnow
 from homeward.common.events import OutboxRecord
 from homeward.common.testing.apps import ServiceHarness
 from homeward.intake.adapters.tables import CaseRow, PersonRow
-from tests.intake.intake_helpers import FAMILY_SECRETS, family
+from tests.intake.intake_helpers import FAMILY_SECRETS, family, second_riverton_coordinator
 
 COORDINATOR = "coordinator.riverton"
 
@@ -87,6 +87,7 @@ async def test_add_person_assign_and_close(intake: ServiceHarness) -> None:
     )
     assert added.status_code == 201, added.text
     assert added.json()["age_group"] == "child" and added.json()["has_identity"] is False
+    await intake.http.get("/v1/cases", headers=second_riverton_coordinator(intake.idp))
     assigned = await intake.call(
         COORDINATOR,
         "PUT",

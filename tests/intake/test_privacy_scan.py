@@ -58,7 +58,7 @@ async def test_no_identity_in_events_logs_lists_or_errors(
                                "legal_basis": "consent", "given_by_person_id": mother,
                                "valid_until": in_days(100)})  # fmt: skip
     await call(COORDINATOR, "POST", f"{base}/persons/{child}/consents/{consent['id']}/revoke")
-    await call(COORDINATOR, "PUT", f"{base}/coordinator", json={"coordinator": "coordinator.x"})
+    await call(COORDINATOR, "PUT", f"{base}/coordinator", json={"coordinator": COORDINATOR})
     closure = await call(COORDINATOR, "POST", f"{base}/closure-requests",
                          json={"reason": "moved-abroad"})  # fmt: skip
     await call("supervisor.riverton", "POST", f"/v1/closure-requests/{closure['id']}/reject",

@@ -65,7 +65,7 @@ def label_names() -> dict[str, tuple[str, ...]]:
 
 async def served_metrics(service: str, tmp_path: Path) -> str:
     """`/metrics` of a service app built by its own wiring function (no lifespan: nothing
-    connects), as Prometheus would scrape it."""
+    connects), as Prometheus would scrape it from the metrics port."""
     app_module = importlib.import_module(f"homeward.{service}.app")
     settings_module = importlib.import_module(f"homeward.{service}.settings")
     settings_class = getattr(settings_module, f"{service.capitalize()}Settings")
@@ -73,9 +73,13 @@ async def served_metrics(service: str, tmp_path: Path) -> str:
     database = Database(settings.database_url)
     app = app_module.create_app(settings, broker=InMemoryBroker(), database=database)
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
-            response = await client.get("/metrics")
+        api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc")
+        scraper = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=metrics.metrics_app()), base_url="http://svc:9400"
+        )
+        async with api, scraper:
+            assert (await api.get("/metrics")).status_code == 404  # never on the API port
+            response = await scraper.get("/metrics")
     finally:
         await database.dispose()
     assert response.status_code == 200

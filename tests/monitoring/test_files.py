@@ -119,6 +119,7 @@ def test_the_alerts_operators_asked_for_are_there(alert_rules: dict[str, Any]) -
         "HomewardWebhookGaveUp": 'outcome="gave_up"',
         "HomewardHigh5xxRatio": 'status=~"5.."',
         "HomewardSlowRequestsP95": "histogram_quantile(0.95,",
+        "HomewardIdentityBulkRead": "increase(homeward_identity_reads_refused_total[15m])",
     }
     for alert, text in wanted.items():
         assert text in by_name[alert], alert
@@ -137,8 +138,9 @@ def test_scrape_configuration_has_both_jobs(prometheus_config: dict[str, Any]) -
     compose = jobs["homeward-compose"]
     assert compose["metrics_path"] == "/metrics"
     [static] = compose["static_configs"]
+    # The metrics ports: the API ports (8401...) do not serve /metrics.
     assert static["targets"] == [
-        "intake:8401", "referrals:8402", "documents:8403", "notifications:8404",
+        "intake:9401", "referrals:9402", "documents:9403", "notifications:9404",
     ]  # fmt: skip
 
 
@@ -180,7 +182,7 @@ def pod(
     *,
     annotations: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
-    port: tuple[str, str] | None = ("http", "8401"),
+    port: tuple[str, str] | None = ("metrics", "9401"),
     phase: str = "Running",
     ip: str = "10.1.2.3",
 ) -> dict[str, str]:
@@ -206,20 +208,20 @@ def pod(
 
 
 PART_OF = {"app.kubernetes.io/part-of": "homeward", "app.kubernetes.io/name": "intake"}
-ANNOTATED = {"prometheus.io/scrape": "true", "prometheus.io/port": "8401"}
+ANNOTATED = {"prometheus.io/scrape": "true", "prometheus.io/port": "9401"}
 
 
 @pytest.mark.parametrize(
     ("target", "address", "path"),
     [
-        (pod(annotations=ANNOTATED), "10.1.2.3:8401", "/metrics"),
-        (pod(annotations=ANNOTATED, port=None), "10.1.2.3:8401", "/metrics"),
-        (pod(labels=PART_OF), "10.1.2.3:8401", "/metrics"),
+        (pod(annotations=ANNOTATED), "10.1.2.3:9401", "/metrics"),
+        (pod(annotations=ANNOTATED, port=None), "10.1.2.3:9401", "/metrics"),
+        (pod(labels=PART_OF), "10.1.2.3:9401", "/metrics"),
         (pod(annotations=ANNOTATED | {"prometheus.io/port": "9100"}, labels=PART_OF),
          "10.1.2.3:9100", "/metrics"),
         (pod(annotations=ANNOTATED | {"prometheus.io/path": "/internal/metrics"}),
-         "10.1.2.3:8401", "/internal/metrics"),
-        (pod(annotations=ANNOTATED, ip="fd00::1:2"), "[fd00::1:2]:8401", "/metrics"),
+         "10.1.2.3:9401", "/internal/metrics"),
+        (pod(annotations=ANNOTATED, ip="fd00::1:2"), "[fd00::1:2]:9401", "/metrics"),
     ],
 )  # fmt: skip
 def test_pods_to_scrape_are_found_at_their_metrics_port(
@@ -239,7 +241,8 @@ def test_pods_to_scrape_are_found_at_their_metrics_port(
         pod(),  # neither annotated nor part of Homeward
         pod(labels={"app.kubernetes.io/part-of": "something-else"}),
         pod(labels=PART_OF, annotations={"prometheus.io/scrape": "false"}),
-        pod(labels=PART_OF, port=("postgres", "5432")),  # a port that is not the API's
+        pod(labels=PART_OF, port=("postgres", "5432")),  # a port that is not the metrics'
+        pod(labels=PART_OF, port=("http", "8401")),  # the API port serves no metrics
         pod(labels=PART_OF, port=None),  # no port to scrape at all
         pod(annotations=ANNOTATED, phase="Pending"),
         pod(annotations=ANNOTATED, phase="Succeeded"),

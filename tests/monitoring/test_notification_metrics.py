@@ -75,7 +75,7 @@ async def test_webhook_answers_204_and_500_count_as_delivered_and_failed_attempt
     async with webhook_receiver(fail_first=2) as receiver:
         receiver.secret = (await _subscribe(notifications, receiver.url))["secret"]
         await publish(notifications.broker, *case_registered())
-        await publish(notifications.broker, *referral_event("unblocked"))
+        await publish(notifications.broker, *referral_event("sent"))
 
         async def delivered() -> bool:
             return deltas.now()[0] == 1
@@ -94,7 +94,7 @@ async def test_a_webhook_that_keeps_failing_counts_its_give_up(
     async with webhook_receiver(always_fail=True) as receiver:
         receiver.secret = (await _subscribe(notifications, receiver.url))["secret"]
         await publish(notifications.broker, *case_registered())
-        await publish(notifications.broker, *referral_event("unblocked"))
+        await publish(notifications.broker, *referral_event("sent"))
 
         async def gave_up() -> bool:
             return deltas.now()[2] == 1
@@ -119,6 +119,8 @@ async def test_inbox_items_are_counted_by_kind_and_scope_once_committed(
     deltas = Deltas(*created)
     await publish(notifications.broker, *case_registered())
     await publish(notifications.broker, *coordinator_assigned())
+    # Sent first: the agency hears of an unblocking only of a referral in its hands.
+    await publish(notifications.broker, *referral_event("sent"))
     await publish(notifications.broker, *referral_event("unblocked"))
     await publish(notifications.broker, *referral_event("rejected", reason_code="no-capacity"))
 
@@ -216,7 +218,7 @@ async def test_no_metric_label_carries_personal_data_ids_or_urls(
                                  json={"address": "coord@riverton.example"})  # fmt: skip
         await publish(notifications.broker, *case_registered())
         await publish(notifications.broker, *coordinator_assigned())
-        await publish(notifications.broker, *referral_event("unblocked"))
+        await publish(notifications.broker, *referral_event("sent"))
 
         async def delivered() -> bool:
             return len(receiver.accepted) == 1

@@ -173,8 +173,8 @@ class WebhookReceiver:
         failing = self.always_fail or len(self.requests) < self.fail_first
         status = 500 if failing else (204 if ok else 401)
         self.requests.append(
-            {"headers": headers, "body": body.decode(), "json": json.loads(body),
-             "verified": ok, "status": status}
+            {"headers": headers, "host": request.headers.get("host"), "body": body.decode(),
+             "json": json.loads(body), "verified": ok, "status": status}
         )  # fmt: skip
         return Response(status_code=status)
 

@@ -73,6 +73,31 @@ async def test_live_notification_arrives_and_reconnect_resumes_without_gaps(
     assert int(missed[0]["id"]) > int(first["id"])
 
 
+async def test_the_stream_ends_when_its_token_expires(notifications: NotificationsHarness) -> None:
+    """A stream is no way around a token's expiry: it ends at `exp`, telling the client to
+    come back with a fresh token (and `Last-Event-ID`); what arrives later waits for that."""
+    await publish(notifications.broker, *case_registered())
+    idp = notifications.idp
+    short_lived = idp.sign(idp.valid_claims(exp=int(time.time()) + 2))
+    headers = {"Authorization": f"Bearer {short_lived}"}
+    async with serve(notifications.app) as base_url, httpx.AsyncClient(base_url=base_url) as client:
+        async with client.stream("GET", "/v1/notifications/stream", headers=headers) as stream:
+            assert stream.status_code == 200
+            lines = await asyncio.wait_for(_all_lines(stream), timeout=30)  # a guard only
+        assert "event: token-expired" in lines
+        await publish(notifications.broker, *coordinator_assigned())
+
+        async def told() -> bool:
+            return len(await notifications.inbox("coordinator.riverton")) == 1
+
+        await wait_for(told)
+    assert not any(line.startswith("event: notification") for line in lines)
+
+
+async def _all_lines(response: httpx.Response) -> list[str]:
+    return [line async for line in response.aiter_lines()]
+
+
 async def test_stream_shows_only_the_callers_scope(notifications: NotificationsHarness) -> None:
     await publish(notifications.broker, *case_registered())
     lakeside = {"Authorization": f"Bearer {await notifications.token('coordinator.lakeside')}"}

@@ -144,16 +144,17 @@ async def test_internal_or_malformed_webhook_urls_are_refused(
 
 
 async def test_loopback_is_refused_without_the_development_setting() -> None:
-    from homeward.notifications.adapters.addresses import check_webhook_url
+    from homeward.notifications.adapters.addresses import UrlPolicy
     from homeward.notifications.domain.webhooks import UnsafeTarget
 
+    production = UrlPolicy(require_https=False, allow_loopback=False)
     with pytest.raises(UnsafeTarget):
-        await check_webhook_url("http://127.0.0.1:9/x", require_https=False, allow_loopback=False)
+        await production.target("http://127.0.0.1:9/x")
     with pytest.raises(UnsafeTarget):
-        await check_webhook_url(
-            "http://partner.example/x", require_https=True, allow_loopback=False
-        )
-    await check_webhook_url("http://127.0.0.1:9/x", require_https=False, allow_loopback=True)
+        await UrlPolicy(require_https=True, allow_loopback=False).target("http://partner.example/x")
+    development = UrlPolicy(require_https=False, allow_loopback=True)
+    target = await development.target("http://127.0.0.1:9/x")
+    assert target.connect_url == "http://127.0.0.1:9/x"
 
 
 async def test_a_partner_manages_only_its_own_agencys_subscriptions(

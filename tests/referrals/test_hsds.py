@@ -123,6 +123,14 @@ async def with_websites(referrals: ReferralsHarness) -> ReferralsHarness:
     }
     created = await referrals.call("admin", "POST", "/v1/agencies", json=agency)
     assert created.status_code == 201, created.text
+    # The school's own staff say which languages they speak and who is trained for this work.
+    profile = {"capacity": "open", "service_categories": ["school-enrolment"],
+               "municipalities": ["riverton"], "languages": ["ru", "kk"],
+               "accreditations": [{"code": "child-psychologist", "count": 2}]}  # fmt: skip
+    kept = await referrals.call(
+        "school.riverton", "PUT", "/v1/agencies/riverton-primary-school/profile", json=profile
+    )
+    assert kept.status_code == 200, kept.text
     return referrals
 
 
@@ -158,6 +166,17 @@ async def test_every_item_of_every_route_is_valid_hsds(with_websites: ReferralsH
                 assert area["extent_type"] in EXTENT_TYPES
             for attribute in service["attributes"] + organization["attributes"]:
                 assert attribute["taxonomy_term_id"] in terms
+    school = next(o for o in organizations if o["name"] == "Riverton Primary School")
+    [enrolment] = school["services"]
+    assert {(lang["code"], lang["name"]) for lang in enrolment["languages"]} == {
+        ("ru", "Russian"),
+        ("kk", "Kazakh"),
+    }
+    assert enrolment["accreditations"] == "child-psychologist: 2"
+    accredited = [a for a in enrolment["attributes"] if a["link_type"] == "accreditation"]
+    assert [(terms[a["taxonomy_term_id"]]["code"], a["value"]) for a in accredited] == [
+        ("child-psychologist", "2")
+    ]
     housing = next(o for o in organizations if o["name"] == "Riverton Housing Office")
     assert {s["status"] for s in housing["services"]} == {"temporarily closed"}
     categories = {

@@ -52,8 +52,14 @@ async def test_a_demo_users_password_token_yields_their_roles_and_municipality(
         municipality="riverton",
         username="coordinator.riverton",
         client_id="homeward-demo",
+        expires_at=principal.expires_at,
     )
     assert principal.actor == f"{identity_provider.issuer}#{user.id}"
+    # The token's `exp`, for connections that outlive a request (the live stream).
+    assert principal.expires_at is not None
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert principal.expires_at.timestamp() == claims["exp"]
 
 
 async def test_a_partner_staff_token_carries_the_agency(

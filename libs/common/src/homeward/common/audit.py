@@ -22,7 +22,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal, Role, require_roles
-from homeward.common.db import UTCDateTime, utcnow
+from homeward.common.db import RowId, UTCDateTime, utcnow
 from homeward.common.errors import Unprocessable
 from homeward.common.observability import current_request_id
 from homeward.common.service import SessionDep
@@ -264,7 +264,7 @@ def audit_router(*, prefix: str = "/v1") -> APIRouter:
         _auditor: Auditor,
         session: SessionDep,
         where: AuditFilterDep,
-        before_id: Annotated[int | None, Query(ge=1)] = None,
+        before_id: RowId | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 50,
     ) -> AuditPage:
         """The audit trail, newest first, filtered by actor, agency, case, purpose, time."""

@@ -14,14 +14,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import annotated_types
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+# Integer keys the API exposes (audit entries, inbox items) are INTEGER columns: 32-bit signed
+# on PostgreSQL. A larger number names no row: it is refused as input (422), never sent to a
+# driver that would fail on it (a 500).
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ROW_ID)]
+# A position in a table ordered by id (the rows after it): 0 is before every row.
+RowCursor = Annotated[int, annotated_types.Interval(ge=0, le=MAX_ROW_ID)]
 
 
 def utcnow() -> datetime:

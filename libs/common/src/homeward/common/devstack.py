@@ -64,6 +64,10 @@ class EmbeddedStack:
     def service_url(self, name: str) -> str:
         return f"http://{self.host}:{self.base_port + 1 + SERVICES.index(name)}"
 
+    def metrics_url(self, name: str) -> str:
+        """Each service's Prometheus metrics, on a port of its own after the services'."""
+        return f"http://{self.host}:{self.base_port + 1 + len(SERVICES) + SERVICES.index(name)}"
+
     async def start(self, *, ready_timeout_s: float = 90.0) -> None:
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.bootstrap:
@@ -96,9 +100,9 @@ class EmbeddedStack:
                 env["HOMEWARD_WEBHOOK_ALLOW_LOOPBACK"] = os.environ.get(
                     "HOMEWARD_WEBHOOK_ALLOW_LOOPBACK", "true"
                 )
-            await self._spawn(
-                name, f"homeward.{name}", ["serve", "--host", self.host, "--port", port], url, env
-            )
+            metrics_port = self.metrics_url(name).rsplit(":", 1)[1]
+            args = ["serve", "--host", self.host, "--port", port, "--metrics-port", metrics_port]
+            await self._spawn(name, f"homeward.{name}", args, url, env)
         services = self.children[1:]
         await asyncio.gather(*(self._wait_ready(c, "/readyz", deadline) for c in services))
         self.demo_case_code = await seed_demo_data(
@@ -156,7 +160,7 @@ class EmbeddedStack:
         lines.append(f"  identity provider   {self.issuer}")
         for name in SERVICES:
             url = self.service_url(name)
-            lines.append(f"  {name:<19} {url}  (docs {url}/docs)")
+            lines.append(f"  {name:<19} {url}  (docs {url}/docs, {self.metrics_url(name)}/metrics)")
         token_url = f"{self.issuer}/protocol/openid-connect/token"
         lines += [
             "",

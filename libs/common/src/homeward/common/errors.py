@@ -76,6 +76,15 @@ class Gone(Problem):
     status, title = 410, "Gone"
 
 
+class TooManyRequests(Problem):
+    """The caller did too much too fast; `Retry-After` says when to try again."""
+
+    status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)})
+
+
 class Unprocessable(Problem):
     status, title = 422, "Unprocessable content"
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics every service exposes on `/metrics`.
+"""Prometheus metrics every service exposes on `/metrics`, on a port of its own.
 
 Defined once here so that the web layer, the relay, the consumer runner and the notification
 workers report under the same names, and dashboards and alerts (`deploy/monitoring/`) work
@@ -6,12 +6,28 @@ the same for every service.
 
 Labels never carry personal data, raw paths, case codes, URLs or user names: only service
 names, route templates, topics, consumer groups, partner agency ids, event kinds and
-outcomes, all of which come from a small, fixed set.
+outcomes, all of which come from a small, fixed set. Agency ids and delivery outcomes are
+still nobody else's business: the API port does not serve them, only the metrics port that
+Prometheus alone may reach (`HOMEWARD_METRICS_PORT`).
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+def metrics_app() -> Starlette:
+    """What the metrics port serves: `/metrics` and nothing else (no docs, no API)."""
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(routes=[Route("/metrics", metrics, methods=["GET"])])
+
 
 # --- HTTP ---------------------------------------------------------------------------------
 
@@ -20,6 +36,14 @@ REQUEST_LATENCY = Histogram(
     "HTTP request latency by route template (never the raw path: it may hold ids)",
     ["service", "method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+# Identity reads refused by the per-actor limit: someone reads identities in bulk. Who did is
+# in the audit trail (`identity.read_refused`), never in a label.
+IDENTITY_READS_REFUSED = Counter(
+    "homeward_identity_reads_refused_total",
+    "Identity reads refused because the actor exceeded the per-minute limit",
+    ["service"],
 )
 
 # --- publishing: outbox and relay ---------------------------------------------------------

@@ -109,7 +109,7 @@ class RequestContext:
             REQUEST_LATENCY.labels(self.service, scope["method"], route, str(status)).observe(
                 elapsed
             )
-            if route not in ("/healthz", "/readyz", "/metrics"):
+            if route not in ("/healthz", "/readyz"):
                 self.log.info(
                     "request",
                     extra={

@@ -63,6 +63,7 @@ _MEANING = {
     410: "The protected data of this case were erased.",
     413: "The request body is over the size limit.",
     422: "The request is invalid; `errors` names each field to fix.",
+    429: "Too many requests of this kind by you; retry after `Retry-After` seconds.",
 }
 
 

@@ -15,14 +15,14 @@ from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import homeward.common.contracts  # noqa: F401 (registers every service's event contracts)
 from homeward.common.auth import CurrentPrincipal, TokenValidator, install_auth
 from homeward.common.db import Database
+from homeward.common.docs import install_docs
 from homeward.common.errors import BodySizeLimit, install_problem_handlers
 from homeward.common.events import (
     Broker,
@@ -94,11 +94,16 @@ def create_service_app(
         version="0.1.0",
         debug=False,  # never a traceback in a response, whatever the environment
         lifespan=_lifespan(parts),
-        docs_url="/docs" if settings.show_docs else None,
+        docs_url=None,  # installed below, with Swagger UI's files served from here
         redoc_url=None,
         openapi_url="/openapi.json" if settings.show_docs else None,
         generate_unique_id_function=lambda route: route.name,
+        # Starlette builds a slash redirect's Location from the Host header: an attacker's
+        # host in a link to us would answer with a redirect to theirs. Paths are exact.
+        redirect_slashes=False,
     )
+    if settings.show_docs:
+        install_docs(app, openapi_url="/openapi.json")
     app.state.parts = parts
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -210,11 +215,6 @@ def operations_router() -> APIRouter:
             {"status": "ready" if healthy else "not ready", "checks": report},
             status_code=200 if healthy else 503,
         )
-
-    @router.get("/metrics", name="metrics", response_class=Response)
-    async def metrics() -> Response:
-        """Prometheus metrics: request latency, outbox backlog, consumer lag, dead letters."""
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

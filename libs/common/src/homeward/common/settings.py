@@ -98,6 +98,11 @@ class CommonSettings(BaseSettings):
     key_encryption_key: SecretStr = SecretStr(DEV_KEY_ENCRYPTION_KEY)
     retired_key_encryption_keys: SecretStr = SecretStr("")
 
+    # Prometheus scrapes /metrics on this port, never on the API's (agency ids, outcomes).
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="default: the API port + 1000"
+    )
+
     max_body_bytes: int = 1024 * 1024
     max_page_size: int = 100
 

@@ -25,6 +25,18 @@ class AgencyType(StrEnum):
     CIVIL_REGISTRY = "civil-registry"
 
 
+class IdentityPurpose(StrEnum):
+    """Why identity-grade data (a name, a national ID number) is read. A closed list: the
+    audit trail, which records it, must not hold free text."""
+
+    DOCUMENTATION = "documentation"
+    REFERRAL = "referral"
+    SAFEGUARDING = "safeguarding"
+    CONTACT = "contact"
+    CASE_REVIEW = "case-review"
+    LEGAL_PROCEEDINGS = "legal-proceedings"
+
+
 class DataCategory(StrEnum):
     """What a disclosure may contain; consent is given per category and agency type."""
 

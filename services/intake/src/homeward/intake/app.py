@@ -11,9 +11,18 @@ from homeward.common.audit import audit_router
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
+from homeward.common.metrics import IDENTITY_READS_REFUSED
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
-from homeward.intake.api import agency_identity, cases, closures, consents_transfers, protected
+from homeward.intake.api import (
+    agency_identity,
+    cases,
+    closures,
+    consents_transfers,
+    protected,
+    staff,
+)
 from homeward.intake.handlers.referral_events import referral_event_handlers
+from homeward.intake.handlers.staff import StaffDirectory
 from homeward.intake.settings import IntakeSettings
 
 MIGRATIONS = "homeward.intake.migrations"
@@ -46,6 +55,7 @@ def create_app(
             protected.router,
             agency_identity.router,
             consents_transfers.router,
+            staff.router,
             audit_router(),
         ],
         title="Homeward intake",
@@ -56,4 +66,6 @@ def create_app(
         ),
     )
     app.state.vault = vault or IdentityVault(KeyRing.from_settings(settings))
+    app.state.staff = StaffDirectory(parts.database)
+    IDENTITY_READS_REFUSED.labels(service=settings.service_name)  # at 0, for increase()
     return app

@@ -22,17 +22,6 @@ from homeward.intake.domain.persons import HouseholdRole, Sex
 from homeward.intake.domain.transfers import TransferDeclineReason
 
 
-class IdentityPurpose(StrEnum):
-    """Why an identity is read. A closed list: the audit trail must not hold free text."""
-
-    DOCUMENTATION = "documentation"
-    REFERRAL = "referral"
-    SAFEGUARDING = "safeguarding"
-    CONTACT = "contact"
-    CASE_REVIEW = "case-review"
-    LEGAL_PROCEEDINGS = "legal-proceedings"
-
-
 class RelationToReturnees(StrEnum):
     GRANDPARENTS = "grandparents"
     PARENTS = "parents"
@@ -132,7 +121,12 @@ class AssignCoordinator(Command):
         json_schema_extra={"example": {"coordinator": "coordinator.riverton"}}
     )
 
-    coordinator: str = Field(min_length=1, max_length=200, description="username in the realm")
+    coordinator: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the username of a coordinator of the case's municipality, as listed by "
+        "GET /v1/coordinators (anyone else is refused)",
+    )
 
 
 class CloseCase(Command):

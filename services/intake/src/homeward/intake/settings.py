@@ -19,3 +19,6 @@ class IntakeSettings(CommonSettings):
             "(coordinators request closure); off: coordinators may decide both too"
         ),
     )
+    # Identity reads per actor in any minute: a coordinator at work reads a few; more is a
+    # bulk read (429, counted in homeward_identity_reads_refused_total, alerted on).
+    identity_reads_per_minute: int = Field(default=60, ge=1, le=10_000)

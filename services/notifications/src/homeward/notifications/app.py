@@ -15,6 +15,7 @@ from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import KeyRing
 from homeward.common.events import registry
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
+from homeward.notifications.adapters.addresses import Resolver, UrlPolicy, system_resolver
 from homeward.notifications.adapters.mailer import SmtpMailer
 from homeward.notifications.api import email, inbox, webhooks
 from homeward.notifications.handlers.events import event_handler
@@ -46,10 +47,11 @@ def create_app(
     settings: NotificationsSettings | None = None,
     *,
     webhook_http: httpx.AsyncClient | None = None,
+    webhook_resolver: Resolver = system_resolver,
     **adapters: Any,
 ) -> FastAPI:
-    """Build the notifications app; tests pass `broker=`, `database=`, `token_validator=`
-    and `webhook_http=` (the HTTP client webhooks are sent with)."""
+    """Build the notifications app; tests pass `broker=`, `database=`, `token_validator=`,
+    `webhook_http=` (the HTTP client webhooks are sent with) and `webhook_resolver=` (DNS)."""
     settings = settings or NotificationsSettings()
     if settings.webhook_allow_loopback:
         logger.warning(
@@ -65,8 +67,17 @@ def create_app(
     )
     keyring = KeyRing.from_settings(settings)
     signal = NotificationSignal(parts.database)
+    url_policy = UrlPolicy(
+        require_https=settings.webhook_requires_https,
+        allow_loopback=settings.webhook_allow_loopback,
+        resolve=webhook_resolver,
+    )
     deliverer = WebhookDeliverer(
-        database=parts.database, settings=settings, keyring=keyring, http=webhook_http
+        database=parts.database,
+        settings=settings,
+        keyring=keyring,
+        policy=url_policy,
+        http=webhook_http,
     )
     sender = EmailSender(database=parts.database, settings=settings, mailer=SmtpMailer(settings))
     parts.background = [
@@ -96,5 +107,5 @@ def create_app(
         ),
     )
     app.state.keyring, app.state.signal, app.state.deliverer = keyring, signal, deliverer
-    app.state.email_sender = sender
+    app.state.email_sender, app.state.url_policy = sender, url_policy
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,8 @@ class Principal:
     municipality: str | None = None
     username: str | None = None
     client_id: str | None = None
+    # When the token stops vouching for the caller: a long-lived connection ends there.
+    expires_at: datetime | None = None
 
     @property
     def actor(self) -> str:
@@ -52,6 +55,7 @@ class Principal:
             municipality=_text(claims.get("municipality")),
             username=_text(claims.get("preferred_username")),
             client_id=_text(claims.get("azp")),
+            expires_at=_time(claims.get("exp")),
         )
 
 
@@ -65,6 +69,12 @@ def _known_roles(realm_access: object) -> frozenset[Role]:
         return frozenset()
     known = {role.value for role in Role}
     return frozenset(Role(name) for name in names if isinstance(name, str) and name in known)
+
+
+def _time(value: object) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return None
 
 
 def _text(value: object) -> str | None:

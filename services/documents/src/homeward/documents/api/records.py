@@ -8,7 +8,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.auth import Principal
 from homeward.common.crypto import IdentityVault
 from homeward.common.openapi import problem_responses
+from homeward.common.purpose import PurposeIfStated
 from homeward.common.service import SessionDep
+from homeward.common.vocabulary import IdentityPurpose
 from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
 from homeward.documents.api.schemas import PersonRecordsView, RecordView
 from homeward.documents.api.views import record_view
@@ -21,12 +23,16 @@ router = APIRouter(prefix="/v1", tags=["records"])
 
 @router.get("/persons/{person_id}/records", name="list_records", response_model=PersonRecordsView)
 async def list_records(
-    person_id: str, principal: RecordReader, session: SessionDep, vault: VaultDep
+    person_id: str,
+    principal: RecordReader,
+    session: SessionDep,
+    vault: VaultDep,
+    purpose: PurposeIfStated,
 ) -> PersonRecordsView:
-    """A person's documentation records with their history."""
+    """A person's documentation records with their history (reference numbers: X-Purpose)."""
     person = await person_in_scope(session, person_id=person_id, principal=principal)
     details = await handlers.list_records(
-        session, principal=principal, person_id=person_id, vault=vault
+        session, principal=principal, person_id=person_id, vault=vault, purpose=purpose
     )
     return PersonRecordsView(person_id=person.id, person_code=person.person_code,
                              case_code=person.case_code,
@@ -47,21 +53,30 @@ async def create_record(
     session: SessionDep,
     catalogue: CatalogueDep,
     vault: VaultDep,
+    purpose: PurposeIfStated,
 ) -> RecordView:
     """Add a record for a document type the person needs; it starts as missing."""
     record = await handlers.create_record(
         session, principal=principal, person_id=person_id, command=command,
         catalogue=catalogue, vault=vault,
     )  # fmt: skip
-    return await _record_as_seen(session, principal=principal, record_id=record.id, vault=vault)
+    return await _record_as_seen(
+        session, principal=principal, record_id=record.id, vault=vault, purpose=purpose
+    )
 
 
 @router.get("/records/{record_id}", name="read_record", response_model=RecordView)
 async def read_record(
-    record_id: str, principal: RecordReader, session: SessionDep, vault: VaultDep
+    record_id: str,
+    principal: RecordReader,
+    session: SessionDep,
+    vault: VaultDep,
+    purpose: PurposeIfStated,
 ) -> RecordView:
-    """One record with its history."""
-    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
+    """One record with its history (its reference number with a stated X-Purpose)."""
+    return await _record_as_seen(
+        session, principal=principal, record_id=record_id, vault=vault, purpose=purpose
+    )
 
 
 @router.patch(
@@ -77,11 +92,14 @@ async def update_record_details(
     session: SessionDep,
     catalogue: CatalogueDep,
     vault: VaultDep,
+    purpose: PurposeIfStated,
 ) -> RecordView:
     """Change a record's details (authority, reference, blocker, dates), not its status."""
     await handlers.update_details(session, principal=principal, record_id=record_id,
                                   command=command, catalogue=catalogue, vault=vault)  # fmt: skip
-    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
+    return await _record_as_seen(
+        session, principal=principal, record_id=record_id, vault=vault, purpose=purpose
+    )
 
 
 @router.post(
@@ -97,17 +115,27 @@ async def change_record_status(
     session: SessionDep,
     catalogue: CatalogueDep,
     vault: VaultDep,
+    purpose: PurposeIfStated,
 ) -> RecordView:
     """Move a record to another status; illegal moves get 409 with the allowed ones."""
     await handlers.change_status(session, principal=principal, record_id=record_id,
                                  command=command, catalogue=catalogue, vault=vault)  # fmt: skip
-    return await _record_as_seen(session, principal=principal, record_id=record_id, vault=vault)
+    return await _record_as_seen(
+        session, principal=principal, record_id=record_id, vault=vault, purpose=purpose
+    )
 
 
 async def _record_as_seen(
-    session: AsyncSession, *, principal: Principal, record_id: str, vault: IdentityVault
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    record_id: str,
+    vault: IdentityVault,
+    purpose: IdentityPurpose | None,
 ) -> RecordView:
     """The record as the caller may see it (reading protected fields is audited)."""
     return record_view(
-        await handlers.read_record(session, principal=principal, record_id=record_id, vault=vault)
+        await handlers.read_record(
+            session, principal=principal, record_id=record_id, vault=vault, purpose=purpose
+        )
     )

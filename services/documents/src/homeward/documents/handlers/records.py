@@ -19,6 +19,7 @@ from homeward.common.crypto import DataKeyMissing, FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import Conflict, Gone
 from homeward.common.events.outbox import add_event
+from homeward.common.vocabulary import IdentityPurpose
 from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow
 from homeward.documents.catalogue import Catalogue
 from homeward.documents.commands import (
@@ -315,7 +316,12 @@ class RecordDetails:
 
 
 async def list_records(
-    session: AsyncSession, *, principal: Principal, person_id: str, vault: IdentityVault
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    person_id: str,
+    vault: IdentityVault,
+    purpose: IdentityPurpose | None = None,
 ) -> list[RecordDetails]:
     person = await person_in_scope(session, person_id=person_id, principal=principal)
     records = await session.exec(
@@ -323,16 +329,21 @@ async def list_records(
         .order_by(col(RecordRow.document_type))
     )  # fmt: skip
     return await _details(session, principal=principal, person=person,
-                          records=list(records.all()), vault=vault)  # fmt: skip
+                          records=list(records.all()), vault=vault, purpose=purpose)  # fmt: skip
 
 
 async def read_record(
-    session: AsyncSession, *, principal: Principal, record_id: str, vault: IdentityVault
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    record_id: str,
+    vault: IdentityVault,
+    purpose: IdentityPurpose | None = None,
 ) -> RecordDetails:
     record = await record_in_scope(session, record_id=record_id, principal=principal)
     person = await _person_of(session, record)
     (details,) = await _details(session, principal=principal, person=person, records=[record],
-                                vault=vault)  # fmt: skip
+                                vault=vault, purpose=purpose)  # fmt: skip
     return details
 
 
@@ -343,7 +354,10 @@ async def _details(
     person: PersonRow,
     records: list[RecordRow],
     vault: IdentityVault,
+    purpose: IdentityPurpose | None,
 ) -> list[RecordDetails]:
+    """Reference numbers (national ID numbers) are identity-grade: documents officers see
+    them only with a stated purpose, which the audit row records."""
     changes = await session.exec(
         select(RecordChangeRow)
         .where(col(RecordChangeRow.record_id).in_([record.id for record in records]))
@@ -352,7 +366,8 @@ async def _details(
     by_record: dict[str, list[RecordChangeRow]] = {}
     for change in changes.all():
         by_record.setdefault(change.record_id, []).append(change)
-    protected, references = sees_protected_fields(principal), sees_reference_numbers(principal)
+    protected = sees_protected_fields(principal)
+    references = sees_reference_numbers(principal) and purpose is not None
     try:
         cipher = await vault.cipher_for(session, person.case_id) if protected else None
         erased = False
@@ -382,6 +397,6 @@ async def _details(
     if shown:
         record_audit(session, principal=principal, action="document_record.protected_read",
                      case_code=person.case_code, subject_code=person.person_code,
-                     fields=sorted(shown))  # fmt: skip
+                     fields=sorted(shown), purpose=purpose.value if purpose else None)  # fmt: skip
         await session.commit()
     return results

@@ -165,3 +165,16 @@ class ClosureRequestRow(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=300)
     decision_reason: str | None = Field(default=None, max_length=40)
+
+
+class StaffRow(SQLModel, table=True):
+    """A member of staff as their latest token to intake said: the directory of who may be
+    assigned a case. Kept from tokens, so the identity provider stays the one source."""
+
+    __tablename__ = "intake_staff"
+
+    actor: str = Field(primary_key=True, max_length=300)
+    username: str = Field(max_length=200, index=True)
+    municipality: str | None = Field(default=None, max_length=100, index=True)
+    roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)

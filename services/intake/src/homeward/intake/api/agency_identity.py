@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from homeward.common.purpose import StatedPurpose
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import PartnerAgency, StatedPurpose, VaultDep
+from homeward.intake.api.deps import PartnerAgency, VaultDep
 from homeward.intake.api.schemas import AgencyIdentityView
 from homeward.intake.handlers.agency_identity import reveal_to_agency
 

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 
 from homeward.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from homeward.common.crypto import IdentityVault
-from homeward.common.errors import Forbidden, Unprocessable
-from homeward.intake.commands import IdentityPurpose
+from homeward.common.errors import Forbidden
 from homeward.intake.settings import IntakeSettings
 
+
+def _seen(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """`require_roles`, and the caller remembered in the staff directory (who may be
+    assigned a case is learnt from the tokens of those who work on cases)."""
+    allowed = require_roles(*roles)
+
+    # A default, not `Annotated`: the annotation is a string here, `allowed` a local.
+    async def staff_member(request: Request, principal: Principal = Depends(allowed)) -> Principal:
+        await request.app.state.staff.remember(principal)
+        return principal
+
+    return staff_member
+
+
 # Case work: coordinators write, coordinators and supervisors read.
-CaseWriter = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
-CaseReader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR))]
+CaseWriter = Annotated[Principal, Depends(_seen(Role.COORDINATOR))]
+CaseReader = Annotated[Principal, Depends(_seen(Role.COORDINATOR, Role.SUPERVISOR))]
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 
 
@@ -53,20 +67,8 @@ def _vault(request: Request) -> IdentityVault:
 VaultDep = Annotated[IdentityVault, Depends(_vault)]
 
 
-def _stated_purpose(
-    # Not `| None`: a header is absent or a string, and the document should say just that.
-    x_purpose: Annotated[
-        IdentityPurpose, Header(description="Why you read this identity (or ?purpose=)")
-    ] = None,  # type: ignore[assignment]
-    purpose: Annotated[
-        IdentityPurpose | None, Query(description="Alternative to X-Purpose")
-    ] = None,
-) -> IdentityPurpose:
-    stated = x_purpose or purpose
-    if stated is None:
-        allowed = ", ".join(p.value for p in IdentityPurpose)
-        raise Unprocessable(f"state why you read this identity: X-Purpose header, one of {allowed}")
-    return stated
+def _settings(request: Request) -> IntakeSettings:
+    return request.app.state.parts.settings
 
 
-StatedPurpose = Annotated[IdentityPurpose, Depends(_stated_purpose)]
+SettingsDep = Annotated[IntakeSettings, Depends(_settings)]

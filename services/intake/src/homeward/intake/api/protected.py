@@ -6,12 +6,13 @@ from fastapi import APIRouter, status
 
 from homeward.common.errors import NotFound
 from homeward.common.openapi import problem_responses
+from homeward.common.purpose import StatedPurpose
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import (
     CaseReader,
     CaseWriter,
     SeesNotes,
-    StatedPurpose,
+    SettingsDep,
     Supervisor,
     VaultDep,
 )
@@ -58,7 +59,7 @@ async def record_identity(
 @router.get(
     f"{PERSON}/identity",
     name="read_identity",
-    responses=problem_responses(410),
+    responses=problem_responses(410, 429),
     response_model=IdentityView,
 )
 async def read_identity(
@@ -68,6 +69,7 @@ async def read_identity(
     purpose: StatedPurpose,
     session: SessionDep,
     vault: VaultDep,
+    settings: SettingsDep,
 ) -> IdentityView:
     """Read a person's identity for a stated purpose; every read is audited."""
     opened = await identities.read_identity(
@@ -77,6 +79,7 @@ async def read_identity(
         person_id=person_id,
         purpose=purpose,
         vault=vault,
+        reads_per_minute=settings.identity_reads_per_minute,
     )
     return IdentityView(
         person_id=opened.person_id,

@@ -13,9 +13,8 @@ from homeward.common.auth import Principal
 from homeward.common.crypto import IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import Forbidden, NotFound
-from homeward.common.vocabulary import DataCategory
+from homeward.common.vocabulary import DataCategory, IdentityPurpose
 from homeward.intake.adapters.tables import AgencyReferralRow, CaseRow, ConsentRow, PersonRow
-from homeward.intake.commands import IdentityPurpose
 from homeward.intake.domain.cases import CaseStatus
 from homeward.intake.domain.consent import is_in_force
 from homeward.intake.handlers.identities import OpenedIdentity, open_identity

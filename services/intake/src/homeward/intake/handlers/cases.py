@@ -38,6 +38,7 @@ from homeward.intake.handlers.access import (
     stage_case_event,
 )
 from homeward.intake.handlers.identities import seal_identity
+from homeward.intake.handlers.staff import assignable_coordinator
 
 CODE_ATTEMPTS = 8
 
@@ -237,7 +238,10 @@ async def assign_coordinator(
     session: AsyncSession, *, principal: Principal, case_id: str, command: AssignCoordinator
 ) -> CaseRow:
     case = await case_to_change(session, case_id=case_id, principal=principal)
-    case.coordinator = command.coordinator
+    coordinator = await assignable_coordinator(
+        session, username=command.coordinator, municipality=case.municipality
+    )
+    case.coordinator = coordinator.username
     session.add(case)
     stage_case_event(
         session,
@@ -246,7 +250,7 @@ async def assign_coordinator(
             case_id=case.id,
             case_code=case.code,
             municipality=case.municipality,
-            coordinator=command.coordinator,
+            coordinator=coordinator.username,
             assigned_at=utcnow(),
         ),
     )

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from homeward.common.audit import record_audit
+from homeward.common.audit import AuditRecord, record_audit
 from homeward.common.auth import Principal
 from homeward.common.contracts.intake import CaseIdentitiesErased
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
-from homeward.common.errors import Conflict, Gone, NotFound
+from homeward.common.errors import Conflict, Gone, NotFound, TooManyRequests
+from homeward.common.metrics import IDENTITY_READS_REFUSED
+from homeward.common.vocabulary import IdentityPurpose
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
-from homeward.intake.commands import IdentityPurpose, ProtectedIdentity
+from homeward.intake.commands import ProtectedIdentity
 from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.errors import RuleViolation
 from homeward.intake.handlers.access import case_in_scope, person_in_case, stage_case_event
 
+READ_WINDOW = timedelta(minutes=1)
 IDENTITY_FIELDS = (
     "full_name",
     "date_of_birth",
@@ -119,7 +124,9 @@ async def read_identity(
     person_id: str,
     purpose: IdentityPurpose,
     vault: IdentityVault,
+    reads_per_minute: int,
 ) -> OpenedIdentity:
+    await _within_read_limit(session, principal=principal, per_minute=reads_per_minute)
     case = await case_in_scope(session, case_id=case_id, principal=principal)
     person = await person_in_case(session, case=case, person_id=person_id)
     return await open_identity(
@@ -160,6 +167,32 @@ async def open_identity(
     )
     await session.commit()
     return OpenedIdentity(person, values)
+
+
+async def _within_read_limit(
+    session: AsyncSession, *, principal: Principal, per_minute: int
+) -> None:
+    """At most `per_minute` identity reads by one actor in any minute, counted from the
+    audit trail itself (every replica sees the same count). A refusal is audited too."""
+    since = utcnow() - READ_WINDOW
+    recent = await session.exec(
+        select(func.count(), func.min(AuditRecord.at)).where(
+            AuditRecord.actor == principal.actor,
+            AuditRecord.action == "identity.read",
+            col(AuditRecord.at) > since,
+        )
+    )
+    count, oldest = recent.one()
+    if count < per_minute:
+        return
+    IDENTITY_READS_REFUSED.labels(service="intake").inc()
+    record_audit(session, principal=principal, action="identity.read_refused")
+    await session.commit()
+    retry_after = READ_WINDOW - (utcnow() - oldest) if oldest else READ_WINDOW
+    raise TooManyRequests(
+        f"at most {per_minute} identity reads a minute; try again later",
+        retry_after_s=max(1, math.ceil(retry_after.total_seconds())),
+    )
 
 
 async def erase_case_identities(

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from homeward.common.auth import Principal, Role, require_roles
 from homeward.common.crypto import KeyRing
-from homeward.notifications.handlers.subscriptions import UrlPolicy
+from homeward.notifications.adapters.addresses import UrlPolicy
 from homeward.notifications.live import NotificationSignal
 from homeward.notifications.settings import NotificationsSettings
 
@@ -39,11 +39,7 @@ def _signal(request: Request) -> NotificationSignal:
 
 
 def _url_policy(request: Request) -> UrlPolicy:
-    settings: NotificationsSettings = request.app.state.parts.settings
-    return UrlPolicy(
-        require_https=settings.webhook_requires_https,
-        allow_loopback=settings.webhook_allow_loopback,
-    )
+    return request.app.state.url_policy
 
 
 SettingsDep = Annotated[NotificationsSettings, Depends(_settings)]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from homeward.common.auth import Principal
-from homeward.common.db import Database
+from homeward.common.db import Database, RowCursor, RowId, utcnow
 from homeward.common.service import SessionDep
 from homeward.notifications.api.deps import InboxReader, SettingsDep, SignalDep
 from homeward.notifications.api.schemas import (
@@ -72,11 +74,11 @@ async def stream_notifications(
     principal: InboxReader,
     settings: SettingsDep,
     signal: SignalDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[RowCursor | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Your new notifications as Server-Sent Events; send `Last-Event-ID` to resume."""
     database: Database = request.app.state.parts.database
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    after = last_event_id
     if after is None:
         async with database.sessions() as session:
             after = await handlers.latest_id(session)
@@ -107,6 +109,12 @@ async def _sse(
     yield "retry: 2000\n\n"
     idle_s = 0.0
     while not await request.is_disconnected():
+        token_left_s = _seconds_until(principal.expires_at)
+        if token_left_s <= 0:
+            # The token no longer vouches for the caller: the client reconnects with a fresh
+            # one and `Last-Event-ID`, and misses nothing.
+            yield "event: token-expired\ndata: {}\n\n"
+            return
         seen = signal.version
         async with database.sessions() as session:
             rows = await handlers.stream_after(session, principal=principal, after_id=after)
@@ -119,16 +127,20 @@ async def _sse(
         if rows:
             idle_s = 0.0
             continue
-        await signal.wait(seen=seen, timeout_s=settings.stream_poll_interval_s)
+        await signal.wait(seen=seen, timeout_s=min(settings.stream_poll_interval_s, token_left_s))
         idle_s += settings.stream_poll_interval_s
         if idle_s >= settings.stream_keepalive_s:
             idle_s = 0.0
             yield ": keep-alive\n\n"
 
 
+def _seconds_until(moment: datetime | None) -> float:
+    return math.inf if moment is None else (moment - utcnow()).total_seconds()
+
+
 @router.get("/{notification_id:int}", name="read_notification", response_model=NotificationView)
 async def read_notification(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """One of your notifications."""
     item = await handlers.read_item(session, principal=principal, notification_id=notification_id)
@@ -137,7 +149,7 @@ async def read_notification(
 
 @router.post("/{notification_id:int}/read", name="mark_read", response_model=NotificationView)
 async def mark_read(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """Mark one of your notifications read."""
     item = await handlers.mark(
@@ -150,7 +162,7 @@ async def mark_read(
     "/{notification_id:int}/acknowledge", name="acknowledge", response_model=NotificationView
 )
 async def acknowledge(
-    notification_id: int, principal: InboxReader, session: SessionDep
+    notification_id: RowId, principal: InboxReader, session: SessionDep
 ) -> NotificationView:
     """Acknowledge a notification: you acted on it (it is read as well)."""
     item = await handlers.mark(

@@ -37,8 +37,8 @@ def suggesting_agency(event: RoutedEvent) -> list[Recipient]:
 def case_coordinators(event: RoutedEvent) -> list[Recipient]:
     """The assigned coordinator, or every coordinator of the municipality while none is."""
     coordinator = event.case.coordinator if event.case else None
-    if coordinator:
-        return [Recipient.user(coordinator)]
+    if coordinator and event.municipality:
+        return [Recipient.user(coordinator, event.municipality)]
     return municipal(Role.COORDINATOR)(event)
 
 

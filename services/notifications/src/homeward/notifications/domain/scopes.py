@@ -1,7 +1,8 @@
 """Recipients as scopes, so the inbox works from token claims without a user directory.
 
-A notification is addressed to one scope: a user (by username), a role within a
-municipality, or an agency. A caller sees the scopes its token grants, and nothing else.
+A notification is addressed to one scope: a user (by username, within the case's
+municipality), a role within a municipality, or an agency. A caller sees the scopes its
+token grants, and nothing else.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ class Recipient:
     value: str
 
     @classmethod
-    def user(cls, username: str) -> Recipient:
-        return cls(ScopeKind.USER, username)
+    def user(cls, username: str, municipality: str) -> Recipient:
+        """A user, about a case of `municipality`: only a reader whose own token puts them in
+        that municipality sees it, whoever an event names (never a case's notice elsewhere)."""
+        return cls(ScopeKind.USER, f"{username}@{municipality}")
 
     @classmethod
     def role(cls, role: Role, municipality: str) -> Recipient:
@@ -37,7 +40,7 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        """The stored form: `user:coordinator.riverton`, `role:supervisor@riverton`, ..."""
+        """The stored form: `user:coordinator.riverton@riverton`, `role:supervisor@riverton`."""
         return f"{self.kind.value}:{self.value}"
 
     @classmethod
@@ -55,8 +58,8 @@ PLATFORM_ADMINS = Recipient(ScopeKind.ROLE, f"{Role.ADMIN.value}@platform")
 def scopes_of(principal: Principal) -> frozenset[Recipient]:
     """Every scope whose notifications this caller may see. An auditor gets none."""
     scopes: set[Recipient] = set()
-    if principal.username and not principal.has_any(Role.AUDITOR):
-        scopes.add(Recipient.user(principal.username))
+    if principal.username and principal.municipality and not principal.has_any(Role.AUDITOR):
+        scopes.add(Recipient.user(principal.username, principal.municipality))
     if principal.municipality:
         for role in MUNICIPAL_ROLES:
             if role in principal.roles:

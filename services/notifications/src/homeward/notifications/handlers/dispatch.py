@@ -82,9 +82,12 @@ class Lookups:
             self.subscriptions[subscription.agency_id].append(subscription)
 
     async def _load_addresses(self, session: AsyncSession, staff: list[Recipient]) -> None:
-        users = {r.value for r in staff if r.kind is ScopeKind.USER}
+        # Both scopes read `<who>@<municipality>`: a user's address only if they opted in
+        # from that municipality, a role's for its staff there.
+        users = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.USER}
         roles = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.ROLE}
         municipalities = {municipality for _, _, municipality in roles.values()}
+        usernames = {username for username, _, _ in users.values()}
         rows = (
             await session.exec(
                 select(
@@ -95,7 +98,7 @@ class Lookups:
                 )
                 .where(
                     or_(
-                        col(EmailOptInRow.username).in_(users),
+                        col(EmailOptInRow.username).in_(usernames),
                         col(EmailOptInRow.municipality).in_(municipalities),
                     )
                 )
@@ -104,7 +107,12 @@ class Lookups:
         ).all()
         for recipient in staff:
             if recipient.kind is ScopeKind.USER:
-                wanted = [row.address for row in rows if row.username == recipient.value]
+                username, _, municipality = users[recipient]
+                wanted = [
+                    row.address
+                    for row in rows
+                    if row.username == username and row.municipality == municipality
+                ]
             else:
                 role, _, municipality = roles[recipient]
                 wanted = [

@@ -7,7 +7,6 @@ admin may act for any agency. A subscription of another agency answers 404.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import func
@@ -17,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.auth import Principal, Role
 from homeward.common.crypto import FieldCipher, KeyRing
 from homeward.common.db import utcnow
-from homeward.common.errors import NotFound, Unprocessable
-from homeward.notifications.adapters.addresses import check_webhook_url
+from homeward.common.errors import Conflict, NotFound, Unprocessable
+from homeward.notifications.adapters.addresses import UrlPolicy
 from homeward.notifications.adapters.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
@@ -27,14 +26,9 @@ from homeward.notifications.adapters.tables import (
 from homeward.notifications.domain.webhooks import UnsafeTarget, new_secret
 from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
 
+DELETED = "deleted"  # final: never enabled, disabled or delivered to again
 SECRET_FIELD = "webhook_secret"  # noqa: S105 (the sealed field's name)
 AgencyOwned = TypeVar("AgencyOwned", SubscriptionRow, DeliveryRow)
-
-
-@dataclass(frozen=True)
-class UrlPolicy:
-    require_https: bool
-    allow_loopback: bool
 
 
 def _agency_of(principal: Principal, requested: str | None) -> str:
@@ -74,9 +68,7 @@ async def create_subscription(
     """Register a subscription; the secret is returned here once and never again."""
     agency = _agency_of(principal, agency_id)
     try:
-        await check_webhook_url(
-            url, require_https=policy.require_https, allow_loopback=policy.allow_loopback
-        )
+        await policy.target(url)
     except UnsafeTarget as refused:
         raise Unprocessable(f"webhook URL refused: {refused}") from None
     subscription_id = str(uuid.uuid4())
@@ -126,6 +118,8 @@ async def set_status(
     session: AsyncSession, *, principal: Principal, subscription_id: str, active: bool
 ) -> SubscriptionRow:
     row = await get_subscription(session, principal=principal, subscription_id=subscription_id)
+    if row.status == DELETED:
+        raise Conflict("a deleted subscription is final: register a new one")
     row.status = "active" if active else "disabled"
     row.disabled_at = None if active else utcnow()
     row.disabled_reason = None if active else "disabled by request"
@@ -148,9 +142,11 @@ async def set_status(
 async def delete_subscription(
     session: AsyncSession, *, principal: Principal, subscription_id: str
 ) -> None:
-    # Kept (disabled) rather than deleted: its deliveries and attempts stay on record.
+    # Kept (as deleted, for good) rather than removed: its deliveries stay on record.
     row = await get_subscription(session, principal=principal, subscription_id=subscription_id)
-    row.status, row.disabled_at, row.disabled_reason = "deleted", utcnow(), "deleted by request"
+    if row.status == DELETED:
+        return
+    row.status, row.disabled_at, row.disabled_reason = DELETED, utcnow(), "deleted by request"
     session.add(row)
     await session.commit()
 
@@ -189,6 +185,9 @@ async def replay_delivery(
 ) -> DeliveryRow:
     """Send a delivery again (same `webhook-id`, so receivers can dedupe), attempts restart."""
     delivery = _in_scope(principal, await session.get(DeliveryRow, delivery_id), "delivery")
+    subscription = await session.get(SubscriptionRow, delivery.subscription_id)
+    if subscription is None or subscription.status == DELETED:
+        raise Conflict("the delivery's subscription was deleted")
     delivery.status, delivery.next_attempt_at = "pending", utcnow()
     delivery.attempts = 0
     session.add(delivery)

@@ -23,7 +23,7 @@ from homeward.common.metrics import (
     WEBHOOK_DELIVERIES,
     WEBHOOK_OUTCOMES,
 )
-from homeward.notifications.adapters.addresses import check_webhook_url
+from homeward.notifications.adapters.addresses import UrlPolicy
 from homeward.notifications.adapters.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
@@ -49,13 +49,20 @@ class WebhookDeliverer:
         database: Database,
         settings: NotificationsSettings,
         keyring: KeyRing,
+        policy: UrlPolicy,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.keyring = keyring
+        self.policy = policy
+        # No connection is reused: requests go to a checked address (see addresses.py), and a
+        # pooled connection to an address is keyed by it alone, so one opened (and its TLS
+        # verified) for one receiver's name could otherwise carry another's delivery.
         self.http = http or httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s, follow_redirects=False
+            timeout=settings.webhook_timeout_s,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     async def run_once(self) -> int:
@@ -98,13 +105,10 @@ class WebhookDeliverer:
         error: str | None = None
         started = time.monotonic()
         try:
-            await check_webhook_url(
-                url,
-                require_https=self.settings.webhook_requires_https,
-                allow_loopback=self.settings.webhook_allow_loopback,
-            )
+            target = await self.policy.target(url)
             timestamp = int(time.time())
             headers = {
+                "host": target.host_header,
                 "content-type": "application/json",
                 "user-agent": USER_AGENT,
                 "webhook-id": delivery_id,
@@ -113,7 +117,12 @@ class WebhookDeliverer:
                     secret=secret, message_id=delivery_id, timestamp=timestamp, body=body
                 ),
             }
-            response = await self.http.post(url, content=body, headers=headers)
+            response = await self.http.post(
+                target.connect_url,
+                content=body,
+                headers=headers,
+                extensions=target.request_extensions,
+            )
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"receiver answered {status_code}"

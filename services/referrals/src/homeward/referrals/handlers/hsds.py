@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from homeward.common.vocabulary import AgencyType, ServiceCategory
 from homeward.referrals.adapters.tables import AgencyRow
-from homeward.referrals.domain.directory import CapacityStatus
+from homeward.referrals.domain.directory import Accreditation, CapacityStatus
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:homeward:hsds")  # changing it changes every id
@@ -57,7 +59,13 @@ CAPACITY = Taxonomy(
     "Whether an agency takes new referrals.",
     CapacityStatus,
 )
-TAXONOMIES = (SERVICE_CATEGORIES, AGENCY_TYPES, CAPACITY)
+ACCREDITATIONS = Taxonomy(
+    "homeward-accreditation",
+    "Homeward accredited staff",
+    "Staff trained or accredited for this work; an attribute's value is how many (never who).",
+    Accreditation,
+)
+TAXONOMIES = (SERVICE_CATEGORIES, AGENCY_TYPES, CAPACITY, ACCREDITATIONS)
 
 
 def taxonomy(tax: Taxonomy) -> dict[str, Any]:
@@ -141,12 +149,40 @@ def service_at_location(agency: AgencyRow, category: str, municipality: str) -> 
     }
 
 
+def _language_name(code: str) -> str:
+    try:
+        return Locale.parse(code).english_name or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _languages(agency: AgencyRow, service_id: str) -> list[dict[str, Any]]:
+    """The languages the agency's staff speak, as HSDS language objects (ISO 639 codes)."""
+    return [
+        {"id": hsds_id("language", service_id, code), "service_id": service_id,
+         "code": code, "name": _language_name(code)}
+        for code in agency.languages
+    ]  # fmt: skip
+
+
+def _accredited(agency: AgencyRow) -> list[tuple[str, int]]:
+    return [(entry["code"], int(entry["count"])) for entry in agency.accreditations]
+
+
 def service(agency: AgencyRow, category: str) -> dict[str, Any]:
-    """A service with its areas, locations and attributes (HSDS `service`)."""
+    """A service with its areas, locations, languages, accredited staff (HSDS's free-text
+    `accreditations`, and one attribute per accreditation whose value is the count) and
+    attributes (HSDS `service`)."""
     service_id = hsds_id("service", agency.id, category)
     link = {"link_id": service_id, "link_entity": "service"}
+    accredited = _accredited(agency)
+    extra: dict[str, Any] = {}
+    if accredited:  # a string in HSDS: absent rather than empty
+        extra["accreditations"] = "; ".join(f"{code}: {count}" for code, count in accredited)
     return {
         **service_summary(agency, category),
+        **extra,
+        "languages": _languages(agency, service_id),
         "service_areas": [
             {
                 "id": hsds_id("service_area", agency.id, category, municipality),
@@ -164,6 +200,13 @@ def service(agency: AgencyRow, category: str) -> dict[str, Any]:
         "attributes": [
             _attribute(SERVICE_CATEGORIES, category, link_type="service_category", **link),
             _attribute(CAPACITY, agency.capacity, link_type="capacity", **link),
+            *(
+                {
+                    **_attribute(ACCREDITATIONS, code, link_type="accreditation", **link),
+                    "value": str(count),
+                }
+                for code, count in accredited
+            ),
         ],
     }
 

@@ -1,0 +1,153 @@
+"""A case's coordinator is a coordinator of its municipality whom intake has seen (from their
+token), never free text; identity reads are limited per actor and a bulk reader gets 429."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlmodel import select
+
+from homeward.common.events import OutboxRecord
+from homeward.common.testing.apps import ServiceHarness, running_service
+from homeward.common.testing.idp import RunningIdentityProvider
+from homeward.intake.app import create_app
+from homeward.intake.settings import IntakeSettings
+from tests.intake.intake_helpers import family, second_riverton_coordinator
+
+COORDINATOR = "coordinator.riverton"
+PURPOSE = {"X-Purpose": "case-review"}
+
+
+async def _case(intake: ServiceHarness) -> dict[str, Any]:
+    response = await intake.call(COORDINATOR, "POST", "/v1/cases", json=family())
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _assign(intake: ServiceHarness, case: dict[str, Any], who: str) -> Any:
+    return await intake.call(
+        COORDINATOR, "PUT", f"/v1/cases/{case['id']}/coordinator", json={"coordinator": who}
+    )
+
+
+async def test_a_coordinator_seen_in_the_municipality_can_be_assigned(
+    intake: ServiceHarness,
+) -> None:
+    case = await _case(intake)
+    # Intake learns staff from the tokens it sees: the second coordinator has called once.
+    seen = await intake.http.get("/v1/cases", headers=second_riverton_coordinator(intake.idp))
+    assert seen.status_code == 200
+    picker = await intake.call(COORDINATOR, "GET", "/v1/coordinators")
+    assert picker.status_code == 200, picker.text
+    assert [c["username"] for c in picker.json()["items"]] == [
+        "coordinator.riverton", "coordinator.riverton.2",
+    ]  # fmt: skip
+    assigned = await _assign(intake, case, "coordinator.riverton.2")
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["coordinator"] == "coordinator.riverton.2"
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "coordinator.lakeside",  # a coordinator of another municipality
+        "police.riverton",  # a partner: never a coordinator
+        "supervisor.riverton",  # staff of the municipality, but not a coordinator
+        "Zaynab Qorvath-Elmira",  # a name typed in the field
+        "coordinator.unknown",  # nobody intake has seen
+    ],
+)
+async def test_anyone_else_is_refused_and_nothing_reaches_the_bus(
+    intake: ServiceHarness, who: str
+) -> None:
+    for caller in ("coordinator.lakeside", "supervisor.riverton", "police.riverton"):
+        await intake.call(caller, "GET", "/v1/cases")  # seen (the partner gets 403 besides)
+    case = await _case(intake)
+    refused = await _assign(intake, case, who)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert who not in refused.text
+    assert (await intake.call(COORDINATOR, "GET", f"/v1/cases/{case['id']}")).json()[
+        "coordinator"
+    ] == COORDINATOR
+    async with intake.database.sessions() as session:
+        outbox = (await session.exec(select(OutboxRecord))).all()
+    assert all(who not in str(event.data) for event in outbox)
+    assert not any("coordinator_assigned" in event.type for event in outbox)
+
+
+async def test_the_picker_lists_only_the_callers_municipality(intake: ServiceHarness) -> None:
+    await intake.call("coordinator.lakeside", "GET", "/v1/cases")
+    riverton = await intake.call(COORDINATOR, "GET", "/v1/coordinators")
+    lakeside = await intake.call("coordinator.lakeside", "GET", "/v1/coordinators")
+    assert [c["username"] for c in riverton.json()["items"]] == [COORDINATOR]
+    assert [c["username"] for c in lakeside.json()["items"]] == ["coordinator.lakeside"]
+    assert (await intake.call("police.riverton", "GET", "/v1/coordinators")).status_code == 403
+
+
+async def test_a_coordinator_who_lost_the_role_is_no_longer_assignable(
+    intake: ServiceHarness,
+) -> None:
+    case = await _case(intake)
+    await intake.http.get("/v1/cases", headers=second_riverton_coordinator(intake.idp))
+    # Seen again, now as a supervisor only (the realm took the coordinator role away).
+    demoted = second_riverton_coordinator(intake.idp, realm_access={"roles": ["supervisor"]})
+    assert (await intake.http.get("/v1/cases", headers=demoted)).status_code == 200
+    refused = await _assign(intake, case, "coordinator.riverton.2")
+    assert refused.status_code == 422, refused.text
+
+
+# --- identity reads per actor --------------------------------------------------------------
+
+LIMIT = 3
+
+
+@pytest.fixture
+async def limited(
+    database_url: str, identity_provider: RunningIdentityProvider
+) -> AsyncIterator[ServiceHarness]:
+    settings = IntakeSettings(
+        database_url=database_url,
+        oidc_issuer=identity_provider.issuer,
+        relay_poll_interval_s=0.05,
+        identity_reads_per_minute=LIMIT,
+    )
+    async with running_service(create_app, settings, idp=identity_provider) as harness:
+        yield harness
+
+
+def _refused_reads() -> float:
+    value = REGISTRY.get_sample_value(
+        "homeward_identity_reads_refused_total", {"service": "intake"}
+    )
+    return value or 0.0
+
+
+async def test_a_bulk_reader_gets_429_with_retry_after_and_the_refusal_is_counted(
+    limited: ServiceHarness,
+) -> None:
+    case = await _case(limited)
+    paths = [
+        f"/v1/cases/{case['id']}/persons/{person['id']}/identity" for person in case["persons"]
+    ]
+    for path in paths:
+        read = await limited.call(COORDINATOR, "GET", path, headers=PURPOSE)
+        assert read.status_code == 200, read.text
+    before = _refused_reads()
+    refused = await limited.call(COORDINATOR, "GET", paths[0], headers=PURPOSE)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "Zaynab" not in refused.text
+    assert _refused_reads() == before + 1
+    # The limit is per actor: the supervisor still reads.
+    other = await limited.call("supervisor.riverton", "GET", paths[0], headers=PURPOSE)
+    assert other.status_code == 200
+    # The auditor sees the refusal in the trail.
+    audit = await limited.call("auditor", "GET", "/v1/audit")
+    actions = [entry["action"] for entry in audit.json()["items"]]
+    assert actions.count("identity.read") == LIMIT + 1
+    assert "identity.read_refused" in actions
