@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
+# The console follows the four APIs (`make run` prints its URL first).
+CONSOLE_PORT_OFFSET = len(SERVICES) + 1
 
 
 def free_port_block(size: int) -> int:
@@ -58,6 +60,10 @@ class RunningStack:
         return f"http://127.0.0.1:{self.base_port + 1 + SERVICES.index(name)}"
 
     @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port + CONSOLE_PORT_OFFSET}"
+
+    @property
     def token_url(self) -> str:
         return f"http://127.0.0.1:{self.base_port}/realms/homeward/protocol/openid-connect/token"
 
@@ -87,7 +93,7 @@ class RunningStack:
 async def running_stack(
     data_dir: Path, env: Mapping[str, str] | None = None, *, ready_timeout_s: float = 90
 ) -> AsyncIterator[RunningStack]:
-    base_port = free_port_block(5)
+    base_port = free_port_block(CONSOLE_PORT_OFFSET + 1)
     kafka_port = free_port_block(1)
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
     process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,174 @@
+"""Find, the caseload and the family page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from homeward.console.clients import ApiRefusal, Apis
+from homeward.console.forms import normalise_code
+from homeward.console.vocabulary import LABELS
+from homeward.console.web import SignedIn
+
+router = APIRouter()
+PAGE_SIZE = 20
+
+
+@router.get("/find", include_in_schema=False)
+async def find(viewer: SignedIn, code: str = "") -> Response:
+    """One box for a case or person code typed any way; names are never searchable."""
+    if not code.strip():
+        return viewer.render("find.html", code="", error=None)
+    normalised = normalise_code(code[:40])
+    if normalised is None:
+        return viewer.render("find.html", code=code[:40], error="format", status_code=400)
+    try:
+        found = await viewer.apis().intake.case_by_code(normalised)
+    except ApiRefusal as refusal:
+        if refusal.status in (403, 404, 422):
+            return viewer.render("find.html", code=code[:40], error="none", status_code=404)
+        raise
+    return RedirectResponse(f"/cases/{found['id']}", status_code=303)
+
+
+@router.get("/cases", include_in_schema=False)
+async def caseload(
+    viewer: SignedIn, mine: bool = False, status: str = "open", page: int = 1
+) -> Response:
+    """My cases or the municipality's, filtered by status, a page at a time."""
+    status = status if status in ("open", "closed", "all") else "open"
+    page = max(1, min(page, 5000))
+    apis = viewer.apis()
+    listing = await apis.intake.cases(
+        status=None if status == "all" else status,
+        limit=100 if mine else PAGE_SIZE,
+        offset=0 if mine else (page - 1) * PAGE_SIZE,
+    )
+    items = listing["items"]
+    if mine:
+        # The API has no filter by coordinator yet: the first hundred, filtered here.
+        items = [c for c in items if c["coordinator"] == viewer.user.get("username")]
+    total = len(items) if mine else listing["total"]
+    pages = max(1, -(-total // PAGE_SIZE))
+    return viewer.render(
+        "caseload.html", cases=items, total=total, page=page, pages=pages, mine=mine, status=status
+    )
+
+
+async def family(apis: Apis, case_id: str) -> dict[str, Any]:
+    """Everything the family page shows. API calls: the case (1), its referrals (1), and per
+    person assessments, consents and readiness (3 each, concurrently)."""
+    case, referrals = await asyncio.gather(
+        apis.intake.case(case_id), apis.referrals.referrals(case_id=case_id, limit=100)
+    )
+    persons = case["persons"]
+
+    async def of_person(person: dict[str, Any]) -> dict[str, Any]:
+        assessments, consents, readiness = await asyncio.gather(
+            apis.intake.assessments(case_id, person["id"]),
+            apis.intake.consents(case_id, person["id"]),
+            _readiness(apis, person["id"]),
+        )
+        return {**person, "assessments": assessments, "consents": consents, "readiness": readiness}
+
+    people = await asyncio.gather(*(of_person(p) for p in persons))
+    by_person: dict[str, list[dict[str, Any]]] = {p["id"]: [] for p in persons}
+    for referral in referrals["items"]:
+        by_person.setdefault(referral["person_id"], []).append(referral)
+    for person in people:
+        person["referrals"] = by_person.get(person["id"], [])
+        person["needs"] = needs_table(person["assessments"])
+        person["consent_matrix"] = consent_matrix(person["consents"])
+    return {
+        "case": case,
+        "people": people,
+        "referrals": referrals["items"],
+        "timeline": timeline(case, people, referrals["items"]),
+    }
+
+
+async def _readiness(apis: Apis, person_id: str) -> dict[str, Any] | None:
+    try:
+        return await apis.documents.readiness(person_id)
+    except ApiRefusal as refusal:
+        if refusal.status == 404:  # documents has not heard of the person yet
+            return None
+        raise
+
+
+def needs_table(assessments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Domains x dates (oldest first), a level or None per cell."""
+    dated = sorted(assessments, key=lambda a: (a["assessed_on"], a["recorded_at"]))
+    domains = [d for d in LABELS["need_domain"] if any(d in a["levels"] for a in dated)]
+    return {
+        "dates": [a["assessed_on"] for a in dated],
+        "rows": [(domain, [a["levels"].get(domain) for a in dated]) for domain in domains],
+    }
+
+
+def consent_matrix(consents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agency type x data category: the consent in force (its end date), if any."""
+    in_force = [c for c in consents if c["in_force"]]
+    types = sorted({c["recipient_agency_type"] for c in in_force})
+    cells = {
+        (c["recipient_agency_type"], category): c["valid_until"]
+        for c in in_force
+        for category in c["categories"]
+    }
+    return {"types": types, "categories": list(LABELS["data_category"]), "cells": cells}
+
+
+def timeline(
+    case: dict[str, Any], people: list[dict[str, Any]], referrals: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One story of the case across the services, newest first, from what the page read."""
+    events: list[dict[str, Any]] = [{"at": case["registered_at"], "kind": "registered"}]
+    if case["closed_at"]:
+        events.append({"at": case["closed_at"], "kind": "closed", "code": case["close_reason"]})
+    for person in people:
+        for a in person["assessments"]:
+            events.append({"at": a["recorded_at"], "kind": "assessed", "person": person["code"]})
+        for c in person["consents"]:
+            events.append(
+                {
+                    "at": c["granted_at"],
+                    "kind": "consented",
+                    "person": person["code"],
+                    "code": c["recipient_agency_type"],
+                }
+            )
+            if c["revoked_at"]:
+                events.append(
+                    {
+                        "at": c["revoked_at"],
+                        "kind": "revoked",
+                        "person": person["code"],
+                        "code": c["recipient_agency_type"],
+                    }
+                )
+    for r in referrals:
+        for kind, at in (
+            ("referred", "created_at"),
+            ("sent", "sent_at"),
+            ("accepted", "accepted_at"),
+            ("ended", "ended_at"),
+        ):
+            if r[at]:
+                events.append(
+                    {
+                        "at": r[at],
+                        "kind": kind,
+                        "person": r["person_code"],
+                        "code": r["service_category"],
+                        "state": r["state"],
+                    }
+                )
+    return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+@router.get("/cases/{case_id}", include_in_schema=False)
+async def family_page(viewer: SignedIn, case_id: str) -> Response:
+    return viewer.render("family.html", **await family(viewer.apis(), case_id))

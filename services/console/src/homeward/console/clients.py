@@ -1,0 +1,192 @@
+"""One small client per API, called with the signed-in user's own access token.
+
+Every answer that is not a success becomes an `ApiRefusal` carrying what a page needs to
+explain it (the status, field errors by name, the allowed next states); the pages turn it
+into a translated message. Nothing here retries a write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+
+
+@dataclass
+class ApiRefusal(Exception):
+    status: int
+    # Field name (the last part of the API's `loc`) -> the validation error type.
+    field_errors: dict[str, str] = field(default_factory=dict)
+    allowed_next_states: list[str] = field(default_factory=list)
+    retry_after: str | None = None
+
+
+class ServiceUnavailable(Exception):
+    """The API did not answer (timeout, refused connection, 5xx)."""
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._http, self._base, self._token = http, base_url.rstrip("/"), token
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        try:
+            response = await self._http.request(
+                method, self._base + path, headers=headers, **kwargs
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(type(exc).__name__) from None
+        if response.status_code >= 500:
+            raise ServiceUnavailable(str(response.status_code))
+        if response.is_error:
+            raise _refusal(response)
+        return response.json() if response.content else None
+
+    async def get(self, path: str, **params: Any) -> Any:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return await self._call("GET", path, params=clean)
+
+    async def post(self, path: str, body: Json | None = None) -> Any:
+        return await self._call("POST", path, json=body if body is not None else {})
+
+    async def put(self, path: str, body: Json) -> Any:
+        return await self._call("PUT", path, json=body)
+
+
+def _refusal(response: httpx.Response) -> ApiRefusal:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    errors: dict[str, str] = {}
+    for error in body.get("errors") or []:
+        loc = [str(part) for part in error.get("loc", []) if part not in ("body", "query")]
+        name = ".".join(loc) or "form"
+        errors.setdefault(name, str(error.get("type") or "invalid"))
+    return ApiRefusal(
+        status=response.status_code,
+        field_errors=errors,
+        allowed_next_states=list(body.get("allowed_next_states") or []),
+        retry_after=response.headers.get("Retry-After"),
+    )
+
+
+class Intake(Api):
+    async def me(self) -> Json:
+        return await self.get("/v1/me")
+
+    async def cases(self, *, status: str | None, limit: int, offset: int) -> Json:
+        return await self.get("/v1/cases", status=status, limit=limit, offset=offset)
+
+    async def case(self, case_id: str) -> Json:
+        return await self.get(f"/v1/cases/{case_id}")
+
+    async def case_by_code(self, code: str) -> Json:
+        return await self.get(f"/v1/cases/by-code/{code}")
+
+    async def register_case(self, body: Json) -> Json:
+        return await self.post("/v1/cases", body)
+
+    async def close_case(self, case_id: str, reason: str) -> Json:
+        return await self.post(f"/v1/cases/{case_id}/close", {"reason": reason})
+
+    async def assessments(self, case_id: str, person_id: str) -> list[Json]:
+        return await self.get(f"/v1/cases/{case_id}/persons/{person_id}/assessments")
+
+    async def record_assessment(self, case_id: str, person_id: str, body: Json) -> Json:
+        return await self.post(f"/v1/cases/{case_id}/persons/{person_id}/assessments", body)
+
+    async def consents(self, case_id: str, person_id: str) -> list[Json]:
+        return await self.get(f"/v1/cases/{case_id}/persons/{person_id}/consents")
+
+    async def grant_consent(self, case_id: str, person_id: str, body: Json) -> Json:
+        return await self.post(f"/v1/cases/{case_id}/persons/{person_id}/consents", body)
+
+    async def revoke_consent(self, case_id: str, person_id: str, consent_id: str) -> Json:
+        path = f"/v1/cases/{case_id}/persons/{person_id}/consents/{consent_id}/revoke"
+        return await self.post(path)
+
+    async def identity(self, case_id: str, person_id: str, purpose: str) -> Json:
+        path = f"/v1/cases/{case_id}/persons/{person_id}/identity"
+        return await self.get(path, purpose=purpose)
+
+    async def receiving_family(self, case_id: str) -> Json:
+        return await self.get(f"/v1/cases/{case_id}/receiving-family")
+
+    async def transfers(self, *, status: str | None = None) -> list[Json]:
+        return await self.get("/v1/transfers", status=status)
+
+    async def request_transfer(self, case_id: str, to_municipality: str) -> Json:
+        body = {"to_municipality": to_municipality}
+        return await self.post(f"/v1/cases/{case_id}/transfers", body)
+
+    async def decide_transfer(self, transfer_id: str, decision: str) -> Json:
+        return await self.post(f"/v1/transfers/{transfer_id}/{decision}")
+
+
+class Referrals(Api):
+    async def referrals(
+        self,
+        *,
+        case_id: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Json:
+        return await self.get(
+            "/v1/referrals", case_id=case_id, state=state, limit=limit, offset=offset
+        )
+
+    async def referral(self, referral_id: str) -> Json:
+        return await self.get(f"/v1/referrals/{referral_id}")
+
+    async def create(self, body: Json) -> Json:
+        return await self.post("/v1/referrals", body)
+
+    async def act(self, referral_id: str, action: str, body: Json | None = None) -> Json:
+        return await self.post(f"/v1/referrals/{referral_id}/{action}", body)
+
+    async def agencies(self, *, service_category: str | None, municipality: str | None) -> Any:
+        return await self.get(
+            "/v1/agencies", service_category=service_category, municipality=municipality
+        )
+
+
+class Documents(Api):
+    async def readiness(self, person_id: str) -> Json:
+        return await self.get(f"/v1/persons/{person_id}/readiness")
+
+    async def records(self, person_id: str) -> Json:
+        return await self.get(f"/v1/persons/{person_id}/records")
+
+
+class Notifications(Api):
+    async def inbox(self, *, unread_only: bool = False, limit: int = 20, offset: int = 0) -> Json:
+        return await self.get(
+            "/v1/notifications", unread_only=unread_only, limit=limit, offset=offset
+        )
+
+    async def unread(self) -> int:
+        return int((await self.get("/v1/notifications/unread-count"))["unread"])
+
+    async def mark_read(self, notification_id: int) -> Json:
+        return await self.post(f"/v1/notifications/{notification_id}/read")
+
+    async def mark_all_read(self) -> Json:
+        return await self.post("/v1/notifications/read-all")
+
+
+@dataclass(frozen=True)
+class Apis:
+    """The four clients for one request, all with the same user's token."""
+
+    intake: Intake
+    referrals: Referrals
+    documents: Documents
+    notifications: Notifications
