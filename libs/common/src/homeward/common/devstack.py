@@ -3,8 +3,8 @@
 Starts on loopback the Tansu broker, the development identity provider, the four services
 and the console, each in its own process with its own SQLite database under the data folder;
 waits until every one is ready; prints what is where (the console first) and how to get a
-token; stops every child cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and `HOMEWARD_<SERVICE>_DATABASE_URL` point it
-at an existing broker or databases instead.
+token; stops every child cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and
+`HOMEWARD_<SERVICE>_DATABASE_URL` point it at an existing broker or databases instead.
 """
 
 from __future__ import annotations
