@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, LargeBinary, delete
 from sqlmodel import Field, SQLModel
@@ -97,10 +98,15 @@ class SessionStore:
             if now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.absolute:
                 await db.delete(row)
                 return None
+            try:
+                session = self._session(row)
+            except InvalidTag:  # sealed under a key-encryption key since rotated away
+                await db.delete(row)
+                return None
             if touch:
                 row.last_seen_at = now
                 db.add(row)
-            return self._session(row)
+            return session
 
     async def save(self, session: Session) -> None:
         sealed = self._seal(session.key, session.secrets) if session.secrets else None
