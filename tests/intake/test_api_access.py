@@ -57,6 +57,8 @@ ASSESSMENT = {"assessed_on": "2025-03-02", "levels": {"basic-needs": "high"}}
 ENDPOINTS = [
     Endpoint("list_cases", "GET", lambda _: "/v1/cases", READER, "none"),
     Endpoint("read_case", "GET", _case(), READER, "case"),
+    Endpoint("find_case_by_code", "GET", lambda ids: f"/v1/cases/by-code/{ids['typed_code']}",
+             READER, "case"),
     Endpoint("read_identity", "GET", _case("/persons/{mother}/identity"), READER, "case",
              headers={"X-Purpose": "case-review"}),
     Endpoint("read_receiving_family", "GET", _case("/receiving-family"), READER, "case"),
@@ -131,8 +133,9 @@ async def _setup(intake: ServiceHarness) -> dict[str, str]:
         transfers.append(
             await post(f"/v1/cases/{moving['id']}/transfers", {"to_municipality": "lakeside"})
         )
-    return {"case": case["id"], "mother": mother, "child": child, "consent": consent["id"],
-            "transfer_a": transfers[0]["id"], "transfer_b": transfers[1]["id"]}  # fmt: skip
+    typed_code = case["code"].lower().replace("-", "")
+    return {"case": case["id"], "typed_code": typed_code, "mother": mother, "child": child,
+            "consent": consent["id"], "transfer_a": transfers[0]["id"], "transfer_b": transfers[1]["id"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("user", list(USERS))

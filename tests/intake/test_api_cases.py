@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from homeward.common.codes import CASE_CODE_PATTERN, PERSON_CODE_PATTERN
 from homeward.common.db import utcnow
 from homeward.common.events import OutboxRecord
 from homeward.common.testing.apps import ServiceHarness
 from homeward.intake.adapters.tables import CaseRow, PersonRow
-from homeward.intake.domain.codes import CASE_CODE_PATTERN, PERSON_CODE_PATTERN
 from tests.intake.intake_helpers import FAMILY_SECRETS, family
 
 COORDINATOR = "coordinator.riverton"

@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 
-from homeward.intake.domain.codes import (
+from homeward.common.codes import (
     CASE_CODE_PATTERN,
     PERSON_CODE_PATTERN,
     UNAMBIGUOUS_ALPHABET,
-    new_case_code,
-    new_person_code,
+    CodeKind,
+    parse_code,
 )
+from homeward.intake.domain.codes import new_case_code, new_person_code
 from homeward.intake.domain.consent import (
     ConsentGiver,
     DataCategory,
@@ -39,6 +40,13 @@ def test_case_codes_are_well_formed_random_and_unambiguous() -> None:
     assert not set("".join(codes).replace("HW-", "").replace("-", "")) & set("01ILOUV")
     assert PERSON_CODE_PATTERN.match(new_person_code())
     assert len(set(UNAMBIGUOUS_ALPHABET)) == len(UNAMBIGUOUS_ALPHABET) == 29
+
+
+def test_every_code_intake_makes_reads_back_as_itself_however_it_is_typed() -> None:
+    for code, kind in [(new_case_code(), CodeKind.CASE), (new_person_code(), CodeKind.PERSON)]:
+        for typed in (code, code.lower(), code.replace("-", ""), f"  {code.lower()} "):
+            parsed = parse_code(typed)
+            assert parsed is not None and (parsed.kind, parsed.value) == (kind, code), typed
 
 
 @pytest.mark.parametrize(

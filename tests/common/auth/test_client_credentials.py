@@ -13,6 +13,7 @@ from homeward.common.auth import (
     TokenRequestFailed,
     TokenValidator,
 )
+from homeward.common.testing.clock import FakeClock
 from homeward.common.testing.idp import CountingTransport, RunningIdentityProvider
 
 TOKEN_PATH = "/protocol/openid-connect/token"
@@ -23,14 +24,6 @@ async def validator(identity_provider: RunningIdentityProvider) -> AsyncIterator
     validator = identity_provider.validator()
     yield validator
     await validator.aclose()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def token_source(
@@ -49,7 +42,7 @@ def token_source(
 async def test_a_token_is_fetched_once_and_reused_until_shortly_before_expiry(
     identity_provider: RunningIdentityProvider, validator: TokenValidator
 ) -> None:
-    transport, clock = CountingTransport(), FakeClock()
+    transport, clock = CountingTransport(), FakeClock(500.0)
     async with token_source(identity_provider, transport, clock) as source:
         first = await source.access_token()
         clock.now += 269  # 300 s lifetime, 30 s margin: still fresh
@@ -69,7 +62,7 @@ async def test_concurrent_callers_share_one_fetch(
     identity_provider: RunningIdentityProvider,
 ) -> None:
     transport = CountingTransport()
-    async with token_source(identity_provider, transport, FakeClock()) as source:
+    async with token_source(identity_provider, transport, FakeClock(500.0)) as source:
         tokens = await asyncio.gather(*(source.access_token() for _ in range(20)))
         header = await source.authorization_header()
 

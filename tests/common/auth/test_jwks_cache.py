@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from homeward.common.auth import InvalidToken, JwksCache, TokenValidator
+from homeward.common.testing.clock import FakeClock
 from homeward.common.testing.idp import (
     CountingTransport,
     RunningIdentityProvider,
@@ -24,14 +25,6 @@ async def counting_http() -> AsyncIterator[tuple[httpx.AsyncClient, CountingTran
     transport = CountingTransport()
     async with httpx.AsyncClient(transport=transport, timeout=10) as client:
         yield client, transport
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _validator(

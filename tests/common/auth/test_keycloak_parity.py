@@ -54,6 +54,11 @@ def client_secret(client_id: str) -> str:
 
 async def token_for(case: dict[str, Any], provider: RunningIdentityProvider) -> str:
     request = case["request"]
+    if request["grant_type"] == "authorization_code":
+        tokens = await provider.code_flow_tokens(
+            request["username"], scope=request["scope"], nonce="n-0S6_WzA2Mj"
+        )
+        return tokens[case.get("token", "access_token")]
     if request["grant_type"] == "password":
         return await provider.password_token(request["username"], client_id=request["client_id"])
     client_id = request["client_id"]

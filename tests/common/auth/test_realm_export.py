@@ -217,3 +217,45 @@ def test_an_export_without_client_scopes_is_refused_by_the_dev_issuer() -> None:
 
     with pytest.raises(ValueError, match="clientScopes"):
         parse_realm(legacy)
+
+
+def test_the_console_is_a_confidential_standard_flow_client_with_pkce() -> None:
+    console = CLIENTS["homeward-console"]
+    attributes = console["attributes"]
+    post_logout = attributes["post.logout.redirect.uris"].split("##")
+
+    assert console["publicClient"] is False and console["bearerOnly"] is False
+    assert console["clientAuthenticatorType"] == "client-secret"
+    assert console["secret"] == "homeward-console-secret"
+    assert console["standardFlowEnabled"] is True
+    assert not console["directAccessGrantsEnabled"] and not console["serviceAccountsEnabled"]
+    assert not console["implicitFlowEnabled"]
+    assert attributes["pkce.code.challenge.method"] == "S256"
+    # Keycloak 26 refuses wildcards anywhere but at the end of a redirect URI.
+    for uri in (*console["redirectUris"], *post_logout):
+        assert "*" not in uri[:-1] and uri.startswith("http"), uri
+    assert set(console["redirectUris"]) == {
+        "http://127.0.0.1:8405/*",
+        "http://localhost:8405/*",
+        "http://console:8405/*",
+    }
+    assert set(post_logout) == set(console["redirectUris"])
+    assert "development" in console["description"].lower()
+
+
+def test_the_dev_issuer_reads_the_console_client_and_the_realms_browser_settings() -> None:
+    realm = load_realm()
+    console = realm.clients["homeward-console"]
+
+    assert console.standard_flow_enabled and not console.public
+    assert console.pkce_method == "S256"
+    assert console.redirect_uris == tuple(CLIENTS["homeward-console"]["redirectUris"])
+    assert console.post_logout_redirect_uris == console.redirect_uris
+    assert realm.lifespans.sso_idle == EXPORT["ssoSessionIdleTimeout"]
+    assert realm.lifespans.sso_max == EXPORT["ssoSessionMaxLifespan"]
+    assert realm.lifespans.access_code == EXPORT["accessCodeLifespan"]
+    assert realm.brute_force.enabled is EXPORT["bruteForceProtected"] is True
+    assert realm.brute_force.failure_factor == EXPORT["failureFactor"]
+    assert realm.supported_locales == ("en", "ru", "kk", "uz")
+    # Every refresh token is good once, in Keycloak as in the development issuer.
+    assert EXPORT["revokeRefreshToken"] is True and EXPORT["refreshTokenMaxReuse"] == 0

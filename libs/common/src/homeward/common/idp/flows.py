@@ -197,8 +197,8 @@ class TokenService:
         )
 
     def _refresh(self, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
-        grant = self.sessions.use_refresh_token(form.get("refresh_token") or "")
-        if grant is None or grant.client_id != client.client_id:
+        grant = self.sessions.use_refresh_token(form.get("refresh_token") or "", client.client_id)
+        if grant is None:
             raise OAuthProblem("invalid_grant", "Invalid refresh token")
         session = self.sessions.active(grant.session_id, touch=True)
         user = self.realm.user_named(session.username) if session else None

@@ -25,6 +25,11 @@ LANGUAGES = {
 }
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
 @functools.cache
 def translations(locale: str) -> NullTranslations:
     if locale == DEFAULT_LOCALE:

@@ -19,12 +19,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from homeward.common.idp.flows import TokenService
-from homeward.common.idp.i18n import LANGUAGES, choose_locale
+from homeward.common.idp.i18n import LANGUAGES, N_, choose_locale
 from homeward.common.idp.pages import STYLESHEET, Pages, redirect_to
 from homeward.common.idp.realm import Client, InvalidScope
 from homeward.common.idp.sessions import AuthorizationRequest, Grant, PendingLogin, UserSession
 from homeward.common.idp.uris import redirect_allowed
 
+TIMED_OUT = N_("Your sign-in timed out. Go back to the application and start again.")
 SESSION_COOKIE, LOGIN_COOKIE = "KEYCLOAK_IDENTITY", "AUTH_SESSION_ID"
 # RFC 7636 4.1: 43 to 128 unreserved characters (a verifier; its S256 challenge is 43).
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
@@ -102,11 +103,11 @@ def login_router(
         query = request.query_params
         client = realm.clients.get(query.get("client_id", ""))
         if client is None or not client.enabled:
-            return problem_page(request, "Unknown application.")
+            return problem_page(request, N_("Unknown application."))
         redirect_uri = query.get("redirect_uri")
         if redirect_uri is None or not redirect_allowed(redirect_uri, client.redirect_uris):
             return problem_page(
-                request, "The application sent an address this sign-in does not accept."
+                request, N_("The application sent an address this sign-in does not accept.")
             )
         state = query.get("state")
 
@@ -164,9 +165,7 @@ def login_router(
         """The login page again, in the language picked with the switcher."""
         pending = pending_of(request)
         if pending is None:
-            return problem_page(
-                request, "Your sign-in timed out. Go back to the application and start again."
-            )
+            return problem_page(request, TIMED_OUT)
         if kc_locale := request.query_params.get("kc_locale"):
             pending.locale = choose_locale(chosen=kc_locale, ui_locales=None, accept_language=None)
         return login_page(pending)
@@ -176,9 +175,7 @@ def login_router(
         """The login form's post: username and password, as Keycloak's form names them."""
         pending = pending_of(request)
         if pending is None:
-            return problem_page(
-                request, "Your sign-in timed out. Go back to the application and start again."
-            )
+            return problem_page(request, TIMED_OUT)
         form = await request.form()
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         user = service.check_password(username, password) if username else None

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from joserfc.errors import JoseError
 
 from homeward.common.idp.flows import TokenService
-from homeward.common.idp.i18n import choose_locale
+from homeward.common.idp.i18n import N_, choose_locale
 from homeward.common.idp.login import SESSION_COOKIE
 from homeward.common.idp.pages import Pages, redirect_to
 from homeward.common.idp.uris import redirect_allowed
@@ -44,10 +44,10 @@ def logout_router(service: TokenService, pages: Pages, *, realm_path: str) -> AP
                 hint_claims = None
             # Keycloak accepts an expired hint: a user comes back to log out after hours.
             if hint_claims is None or hint_claims.get("iss") != service.issuer:
-                return pages.message(locale, status=400, title="This sign-out link is not valid.")
+                return pages.message(locale, status=400, title=INVALID_LINK)
         client_id = params.get("client_id") or (hint_claims or {}).get("azp")
         if hint_claims and params.get("client_id") not in (None, hint_claims.get("azp")):
-            return pages.message(locale, status=400, title="This sign-out link is not valid.")
+            return pages.message(locale, status=400, title=INVALID_LINK)
         client = realm.clients.get(client_id or "")
         redirect_uri = params.get("post_logout_redirect_uri")
         if redirect_uri is not None and (
@@ -56,7 +56,7 @@ def logout_router(service: TokenService, pages: Pages, *, realm_path: str) -> AP
             return pages.message(
                 locale,
                 status=400,
-                title="The application sent an address this sign-out does not accept.",
+                title=N_("The application sent an address this sign-out does not accept."),
             )
         if hint_claims is None and params.get("confirm") != "yes":
             hidden = {k: v for k, v in params.items() if k in _KEPT and v}
@@ -75,11 +75,12 @@ def logout_router(service: TokenService, pages: Pages, *, realm_path: str) -> AP
             query = {"state": params["state"]} if params.get("state") else {}
             response: Response = redirect_to(redirect_uri, query)
         else:
-            response = pages.message(locale, "You are signed out.")
+            response = pages.message(locale, N_("You are signed out."))
         response.delete_cookie(SESSION_COOKIE, path=realm_path)
         return response
 
     return router
 
 
+INVALID_LINK = N_("This sign-out link is not valid.")
 _KEPT = ("client_id", "post_logout_redirect_uri", "state", "ui_locales")

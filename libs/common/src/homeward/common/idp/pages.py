@@ -40,6 +40,7 @@ class Pages:
     ) -> HTMLResponse:
         html = _templates.get_template(template).render(
             _=translations(locale).gettext,
+            locale=locale,
             lang=LANGUAGES[locale][1],
             stylesheet=self.stylesheet_path,
             **context,

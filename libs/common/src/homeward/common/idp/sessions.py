@@ -162,8 +162,12 @@ class Sessions:
         self._refresh[token] = grant
         return token
 
-    def use_refresh_token(self, token: str) -> Grant | None:
-        return self._refresh.pop(token, None)
+    def use_refresh_token(self, token: str, client_id: str) -> Grant | None:
+        """The token's grant, once; another client's attempt leaves it to its owner."""
+        grant = self._refresh.get(token)
+        if grant is None or grant.client_id != client_id:
+            return None
+        return self._refresh.pop(token)
 
     def _revoke_grant(self, grant_id: str) -> None:
         for token, grant in list(self._refresh.items()):

@@ -8,19 +8,27 @@ faked. `sign` forges tokens with the issuer's own private key for the attack tes
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest_asyncio
 
 from homeward.common.auth.oidc import JwksCache, TokenValidator
 from homeward.common.idp.app import create_idp_app
+from homeward.common.idp.flows import s256
 from homeward.common.idp.keys import SigningKeys
 from homeward.common.idp.realm import DEFAULT_REALM_PATH, Realm, load_realm
 from homeward.common.testing.servers import serving
+
+CONSOLE_CLIENT = ("homeward-console", "homeward-console-secret")
+CONSOLE_CALLBACK = "http://127.0.0.1:8405/auth/callback"
+_FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
 class RunningIdentityProvider:
@@ -29,8 +37,67 @@ class RunningIdentityProvider:
         self.realm = realm
         self.keys = keys
         self.issuer = f"{base_url}/realms/{realm.name}"
-        self.token_endpoint = f"{self.issuer}/protocol/openid-connect/token"
-        self.jwks_uri = f"{self.issuer}/protocol/openid-connect/certs"
+        endpoints = f"{self.issuer}/protocol/openid-connect"
+        self.authorization_endpoint = f"{endpoints}/auth"
+        self.token_endpoint = f"{endpoints}/token"
+        self.jwks_uri = f"{endpoints}/certs"
+        self.logout_endpoint = f"{endpoints}/logout"
+        self.userinfo_endpoint = f"{endpoints}/userinfo"
+
+    async def sign_in(
+        self,
+        browser: httpx.AsyncClient,
+        username: str,
+        password: str = "demo",  # noqa: S107 (every demo user's development password)
+        *,
+        client_id: str = CONSOLE_CLIENT[0],
+        redirect_uri: str = CONSOLE_CALLBACK,
+        code_verifier: str = "v" * 43,
+        **params: str,
+    ) -> httpx.Response:
+        """What a browser does: open /auth, post the login form. Answers the issuer's last
+        response (a redirect to `redirect_uri` when the login worked, else the page)."""
+        query = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": "openid",
+            "code_challenge": s256(code_verifier),
+            "code_challenge_method": "S256",
+            **params,
+        }
+        page = await browser.get(self.authorization_endpoint, params=query)
+        if page.status_code != 200 or not (action := _FORM_ACTION.search(page.text)):
+            return page
+        target = page.url.join(html.unescape(action.group(1)))
+        return await browser.post(target, data={"username": username, "password": password})
+
+    async def code_flow_tokens(
+        self,
+        username: str,
+        *,
+        client: tuple[str, str] = CONSOLE_CLIENT,
+        **params: str,
+    ) -> dict[str, Any]:
+        """The token response of a whole authorization code flow (PKCE S256) for `username`."""
+        verifier = "pkce-verifier-" + "x" * 40
+        async with httpx.AsyncClient(timeout=10) as browser:
+            answer = await self.sign_in(
+                browser, username, client_id=client[0], code_verifier=verifier, **params
+            )
+        if answer.status_code != 303:
+            raise AssertionError(f"login failed: {answer.status_code} {answer.text[:200]}")
+        code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CONSOLE_CALLBACK,
+            "code_verifier": verifier,
+        }
+        response = await self.request_token(form, auth=client)
+        if response.status_code != 200:
+            raise AssertionError(f"code exchange failed: {response.status_code} {response.text}")
+        return response.json()
 
     async def request_token(
         self, form: dict[str, str], auth: tuple[str, str] | None = None
@@ -133,13 +200,19 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 @contextlib.asynccontextmanager
 async def running_identity_provider(
-    realm_path: Path | str = DEFAULT_REALM_PATH, host: str = "127.0.0.1", port: int = 0
+    realm_path: Path | str = DEFAULT_REALM_PATH,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    realm: Realm | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[RunningIdentityProvider]:
-    """Serve the issuer on `host:port` (0: any free port) until the block ends."""
-    realm, keys = load_realm(realm_path), SigningKeys()
+    """Serve the issuer on `host:port` (0: any free port) until the block ends; `clock`
+    drives its lifespans and lockouts (tests move it instead of sleeping)."""
+    realm, keys = realm or load_realm(realm_path), SigningKeys()
 
     def issuer_app(base_url: str) -> Any:
-        return create_idp_app(realm=realm, public_url=base_url, keys=keys)
+        return create_idp_app(realm=realm, public_url=base_url, keys=keys, clock=clock)
 
     async with serving(issuer_app, host=host, port=port) as base_url:
         yield RunningIdentityProvider(base_url=base_url, realm=realm, keys=keys)

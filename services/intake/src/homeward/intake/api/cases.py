@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 
+from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import CaseCloser, CaseReader, CaseWriter, VaultDep
 from homeward.intake.api.schemas import CasePage, CaseView, PersonView
@@ -57,6 +58,18 @@ async def list_cases(
         total=listing.total,
         next_offset=next_offset,
     )
+
+
+@router.get("/by-code/{code}", name="find_case_by_code", response_model=CaseView)
+async def find_case_by_code(
+    code: Annotated[str, Path(max_length=CODE_MAX_LENGTH)],
+    principal: CaseReader,
+    session: SessionDep,
+) -> CaseView:
+    """The case of a case code (`HW-7KQ3-M9`) or person code (`P-4TXR-8N`), typed any way:
+    lower case, without hyphens, with Cyrillic look-alike letters. Names are not searchable."""
+    case, persons = await handlers.find_case(session, principal=principal, typed_code=code)
+    return case_view(case, persons)
 
 
 @router.get("/{case_id}", name="read_case", response_model=CaseView)

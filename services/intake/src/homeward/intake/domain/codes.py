@@ -1,22 +1,15 @@
-"""Pseudonymous codes for cases and persons.
+"""Pseudonymous codes for cases and persons, made here; their alphabet and format are shared
+(homeward.common.codes), since every service and the console read them back.
 
-Codes are random, never derived from identity, and use an alphabet without look-alike
-characters (no 0/O, 1/I/L, U/V pairs) because people read them out over the phone and copy
-them by hand. Uniqueness is enforced by the database; a collision is retried.
+Codes are random, never derived from identity. Uniqueness is enforced by the database; a
+collision is retried.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 
-# Crockford-like, minus 0, 1, I, L, O, U and V: 29 symbols that cannot be misread.
-UNAMBIGUOUS_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-
-CASE_CODE_PATTERN = re.compile(rf"^HW-[{UNAMBIGUOUS_ALPHABET}]{{4}}-[{UNAMBIGUOUS_ALPHABET}]{{2}}$")
-PERSON_CODE_PATTERN = re.compile(
-    rf"^P-[{UNAMBIGUOUS_ALPHABET}]{{4}}-[{UNAMBIGUOUS_ALPHABET}]{{2}}$"
-)
+from homeward.common.codes import UNAMBIGUOUS_ALPHABET
 
 
 def _random_symbols(count: int) -> str:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
+from homeward.common.codes import CodeKind, parse_code
 from homeward.common.contracts.intake import (
     CaseClosed,
     CaseRegistered,
@@ -20,6 +21,7 @@ from homeward.common.contracts.intake import (
 )
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
+from homeward.common.errors import NotFound
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
 from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
 from homeward.intake.domain.cases import CaseStatus
@@ -33,6 +35,7 @@ from homeward.intake.domain.persons import (
     check_guardian,
 )
 from homeward.intake.handlers.access import (
+    CASE_NOT_FOUND,
     case_in_scope,
     case_to_change,
     municipality_of,
@@ -330,6 +333,24 @@ async def read_case(
     session: AsyncSession, *, principal: Principal, case_id: str
 ) -> tuple[CaseRow, list[PersonRecord]]:
     case = await case_in_scope(session, case_id=case_id, principal=principal)
+    return case, await persons_of(session, case=case)
+
+
+async def find_case(
+    session: AsyncSession, *, principal: Principal, typed_code: str
+) -> tuple[CaseRow, list[PersonRecord]]:
+    """The case a case or person code names, typed any way (homeward.common.codes), when it
+    is in the caller's municipality; anything else, a malformed code included, is 404."""
+    municipality = municipality_of(principal)
+    code = parse_code(typed_code)
+    case: CaseRow | None = None
+    if code is not None and code.kind is CodeKind.CASE:
+        case = (await session.exec(select(CaseRow).where(CaseRow.code == code.value))).first()
+    elif code is not None:
+        person = (await session.exec(select(PersonRow).where(PersonRow.code == code.value))).first()
+        case = await session.get(CaseRow, person.case_id) if person else None
+    if case is None or case.municipality != municipality:
+        raise NotFound(CASE_NOT_FOUND)
     return case, await persons_of(session, case=case)
 
 
