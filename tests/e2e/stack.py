@@ -95,6 +95,8 @@ async def running_stack(
 ) -> AsyncIterator[RunningStack]:
     base_port = free_port_block(CONSOLE_PORT_OFFSET + 1)
     kafka_port = free_port_block(1)
+    while base_port <= kafka_port <= base_port + CONSOLE_PORT_OFFSET:  # not one of the block
+        kafka_port = free_port_block(1)
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "homeward.common.devstack",

@@ -101,7 +101,9 @@ def create_app(
     _install_error_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, origin=settings.public_base_url)
+    app.add_middleware(
+        SecurityHeaders, origin=settings.public_base_url, issuer=settings.oidc_issuer
+    )
     app.add_middleware(RequestContext, service="console")
     for module in (assets, auth, home, cases, flows, referrals, live):
         app.include_router(module.router)

@@ -3,7 +3,6 @@ the top linking to each field, and the user's input kept on the page that answer
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,20 +107,3 @@ def _form_field(api_field: str, fields: dict[str, str]) -> str:
         if api_field == prefix or api_field.startswith(prefix + "."):
             return target
     return "form"
-
-
-CODE_LETTERS = str.maketrans(
-    # Cyrillic letters that look like Latin ones, as a Russian keyboard types them.
-    "АВСЕНКМОРТХУЗавсенкмортхуз",
-    "ABCEHKMOPTXY3ABCEHKMOPTXY3",
-)
-
-
-def normalise_code(typed: str) -> str | None:
-    """`hw7kq3m9`, `HW 7KQ3 M9`, `нw-7кq3-м9` -> `HW-7KQ3-M9`; `p4txr8n` -> `P-4TXR-8N`."""
-    compact = re.sub(r"[^0-9A-Z]", "", typed.translate(CODE_LETTERS).upper())
-    if compact.startswith("HW") and len(compact) == 8:
-        return f"HW-{compact[2:6]}-{compact[6:]}"
-    if compact.startswith("P") and len(compact) == 7:
-        return f"P-{compact[1:5]}-{compact[5:]}"
-    return None

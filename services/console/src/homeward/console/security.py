@@ -8,16 +8,19 @@ second lock, for browsers that send neither header.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Forms post here only; signing out redirects to the identity provider, which a browser also
+# checks against form-action, hence its origin there.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "font-src 'self'; connect-src 'self'; form-action 'self' {issuer}; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
 HEADERS = {
-    "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
@@ -28,8 +31,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, origin: str) -> None:
+    def __init__(self, app: ASGIApp, *, origin: str, issuer: str) -> None:
         self.app, self.origin = app, origin.rstrip("/")
+        parts = urlsplit(issuer)
+        policy = CSP.format(issuer=f"{parts.scheme}://{parts.netloc}")
+        self.headers = {"content-security-policy": policy, **HEADERS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +46,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                for name, value in HEADERS.items():
+                for name, value in self.headers.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if b"cache-control" not in present:

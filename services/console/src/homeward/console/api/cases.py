@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from homeward.common.codes import CODE_MAX_LENGTH, parse_code
 from homeward.console.clients import ApiRefusal, Apis
-from homeward.console.forms import normalise_code
 from homeward.console.vocabulary import LABELS
 from homeward.console.web import SignedIn
 
@@ -22,14 +22,15 @@ async def find(viewer: SignedIn, code: str = "") -> Response:
     """One box for a case or person code typed any way; names are never searchable."""
     if not code.strip():
         return viewer.render("find.html", code="", error=None)
-    normalised = normalise_code(code[:40])
-    if normalised is None:
-        return viewer.render("find.html", code=code[:40], error="format", status_code=400)
+    typed = code[:CODE_MAX_LENGTH]
+    parsed = parse_code(typed)
+    if parsed is None:
+        return viewer.render("find.html", code=typed, error="format", status_code=400)
     try:
-        found = await viewer.apis().intake.case_by_code(normalised)
+        found = await viewer.apis().intake.case_by_code(parsed.value)
     except ApiRefusal as refusal:
         if refusal.status in (403, 404, 422):
-            return viewer.render("find.html", code=code[:40], error="none", status_code=404)
+            return viewer.render("find.html", code=typed, error="none", status_code=404)
         raise
     return RedirectResponse(f"/cases/{found['id']}", status_code=303)
 
