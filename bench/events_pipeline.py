@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -38,6 +37,7 @@ from homeward.common.events import (
     event_contract,
     event_tables,
 )
+from homeward.common.testing.ports import free_port
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000"))
 SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "300"))
@@ -53,12 +53,6 @@ class Measured(EventContract):
     sent_at: float
     case_code: str = "HW-7KQ3-M9"
     municipality: str = "riverton"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _raw_record(sequence: int, sent_at: float = 0.0) -> tuple[bytes, bytes, list]:
@@ -97,7 +91,7 @@ async def _stage(database: Database, count: int, *, first: int = 0) -> None:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
-        async with TansuBroker(port=_free_port()) as tansu:
+        async with TansuBroker(port=free_port()) as tansu:
             await _run(tansu.bootstrap_servers, url)
 
 

@@ -15,6 +15,7 @@ from homeward.common.contracts.referrals import (
     ReferralCreated,
     ReferralFacts,
     ReferralRoute,
+    ReferralSent,
     ReferralUnblocked,
 )
 from homeward.common.events import CloudEvent, EventContract, InMemoryBroker
@@ -68,6 +69,13 @@ def referral_blocked(
 
 def referral_unblocked(blocked: ReferralBlocked) -> ReferralUnblocked:
     return ReferralUnblocked(**_fields_of(blocked, ReferralRoute), unblocked_at=now())
+
+
+def referral_sent(blocked: ReferralRoute, person: PersonAdded) -> ReferralSent:
+    """The coordinator sent the referral `blocked` announced: now it is in the agency's hands."""
+    return ReferralSent(**_fields_of(blocked, ReferralRoute), person_code=person.person_code,
+                        priority="routine", state="requested", acceptance_due_at=now(),
+                        sent_at=now())  # fmt: skip
 
 
 def referral_created(

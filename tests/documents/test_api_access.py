@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from tests.documents.conftest import DocumentsHarness
-from tests.documents.helpers import eventually, issued_body, published, referral_blocked
+from tests.documents.helpers import (
+    eventually,
+    issued_body,
+    published,
+    referral_blocked,
+    referral_sent,
+)
 from tests.documents.test_api_records import announce
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404
@@ -79,7 +85,9 @@ def expected(user: str, endpoint: Endpoint) -> int | str:
 @pytest.mark.parametrize("user", list(USERS))
 async def test_access_matrix(documents: DocumentsHarness, user: str) -> None:
     person, records = await announce(documents)
-    await documents.publish(referral_blocked(person))
+    blocked = referral_blocked(person)
+    # The school's referral, blocked on documents, was sent: the school may see readiness.
+    await documents.publish(referral_sent(blocked, person), blocked)  # task raised: both read
     await eventually(
         lambda: _async(bool(published(documents.broker, "homeward.documentation_task.raised.v1")))
     )

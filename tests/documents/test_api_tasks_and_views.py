@@ -21,6 +21,7 @@ from tests.documents.helpers import (
     now,
     published,
     referral_blocked,
+    referral_sent,
     referral_unblocked,
 )
 from tests.documents.test_api_records import announce
@@ -75,7 +76,8 @@ async def test_partners_see_ready_or_not_for_their_referred_categories_only(
     person, _records = await announce(documents)
     path = f"/v1/persons/{person.person_id}/readiness"
     assert (await documents.call("school.riverton", "GET", path)).status_code == 404
-    await documents.publish(referral_blocked(person))
+    blocked = referral_blocked(person)
+    await documents.publish(referral_sent(blocked, person), blocked)  # task raised: both read
     await eventually(lambda: _nonempty(documents, "homeward.documentation_task.raised.v1"))
     response = await documents.call("school.riverton", "GET", path)
     assert response.status_code == 200

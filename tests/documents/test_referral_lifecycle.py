@@ -28,6 +28,11 @@ from tests.documents.test_api_tasks_and_views import open_tasks
 SCHOOL, POLICE = "school.riverton", "police.riverton"
 
 
+def _sent(referral: ReferralFacts) -> ReferralFacts:
+    return referral_moved(referral, ReferralSent, state="requested", sent_at=now(),
+                          acceptance_due_at=now() + timedelta(days=5))  # fmt: skip
+
+
 def _ended(referral: ReferralFacts, how: str) -> ReferralFacts:
     if how == "completed":
         return referral_moved(referral, ReferralCompleted, state="completed",
@@ -41,16 +46,27 @@ async def _status(documents: DocumentsHarness, user: str, path: str) -> int:
 
 
 @pytest.mark.parametrize("how", ["completed", "cancelled"])
-async def test_a_partner_sees_readiness_while_its_referral_is_open(
+async def test_a_partner_sees_readiness_while_its_referral_is_in_its_hands(
     documents: DocumentsHarness, how: str
 ) -> None:
     person, _ = await announce(documents)
     path = f"/v1/persons/{person.person_id}/readiness"
     created = referral_created(person)
-    sent = referral_moved(created, ReferralSent, state="sent", sent_at=now(),
-                          acceptance_due_at=now() + timedelta(days=5))  # fmt: skip
+    sent = _sent(created)
     assert await _status(documents, SCHOOL, path) == 404
-    await documents.publish(created, sent)
+    # A draft is not the agency's: the marker after it (same partition) proves it was read.
+    draft_marker = referral_blocked(
+        person, category="bank-account", missing=[["national-id"]],
+        agency_id="riverton-savings-bank", agency_type="bank",
+    )  # fmt: skip
+    await documents.publish(created, draft_marker)
+
+    async def draft_seen() -> bool:
+        return bool(published(documents.broker, "homeward.documentation_task.raised.v1"))
+
+    await eventually(draft_seen)
+    assert await _status(documents, SCHOOL, path) == 404
+    await documents.publish(sent)
 
     async def visible() -> bool:
         return await _status(documents, SCHOOL, path) == 200
@@ -69,12 +85,12 @@ async def test_a_partner_sees_readiness_while_its_referral_is_open(
     await eventually(hidden)
     # A replayed earlier event does not reopen the view. The marker after it, on the same
     # case's partition, raises a task for another agency: once seen, the replays are done.
-    marker = referral_blocked(person, category="bank-account", missing=[["national-id"]],
-                              agency_id="riverton-savings-bank", agency_type="bank")  # fmt: skip
+    marker = referral_blocked(person, category="housing", missing=[["national-id"]],
+                              agency_id="riverton-housing", agency_type="housing")  # fmt: skip
     await documents.publish(sent, created, marker)
 
     async def marker_seen() -> bool:
-        return bool(published(documents.broker, "homeward.documentation_task.raised.v1"))
+        return len(published(documents.broker, "homeward.documentation_task.raised.v1")) == 2
 
     await eventually(marker_seen)
     assert await _status(documents, SCHOOL, path) == 404
@@ -86,7 +102,7 @@ async def test_the_partner_keeps_access_while_any_referral_of_its_agency_is_open
 ) -> None:
     person, _ = await announce(documents)
     path = f"/v1/persons/{person.person_id}/readiness"
-    first, second = referral_created(person), referral_created(person)
+    first, second = _sent(referral_created(person)), _sent(referral_created(person))
     await documents.publish(first, second, _ended(first, "completed"))
 
     async def processed() -> bool:

@@ -10,34 +10,17 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import httpx
 
+from homeward.common.testing.ports import free_port_block
+
 SERVICES = ("intake", "referrals", "documents", "notifications")
 # The console follows the four APIs (`make run` prints its URL first).
 CONSOLE_PORT_OFFSET = len(SERVICES) + 1
-
-
-def free_port_block(size: int) -> int:
-    """A first port whose `size` successors are all free on loopback."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        if first + size >= 65535:
-            continue
-        try:
-            for port in range(first, first + size):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no block of free ports")
 
 
 class RunningStack:

@@ -154,7 +154,7 @@ def a_consumer(broker, database, probe: Probe, handler, **options) -> EventConsu
         database,
         group_id=f"monitoring-{uuid.uuid4().hex[:6]}",
         topics=[probe.topic],
-        handlers={probe.contract.event_type: handler},
+        handlers={probe.contract: handler},
         dead_letter_topic=DEAD_LETTERS,
         service=SERVICE,
         registry=probe.registry,

@@ -90,6 +90,10 @@ VERB_FIELDS: dict[str, dict[str, Any]] = {
     "sent": {"acceptance_due_at": "2025-04-08T10:00:00+00:00", "sent_at": AT},
     "accepted": {"completion_due_at": "2025-05-01T10:00:00+00:00", "accepted_at": AT},
     "rejected": {"reason_code": "no-capacity", "rejected_at": AT},
+    "started": {"started_at": AT},
+    "held": {"reason_code": "consent-revoked", "held_at": AT},
+    "resumed": {"resumed_at": AT},
+    "created": {"disclosed_categories": [], "created_at": AT},
     "completed": {"outcome": "achieved", "completed_at": AT},
     "failed": {"reason_code": "lost-contact", "failed_at": AT},
     "cancelled": {"reason_code": "no-longer-needed", "cancelled_at": AT},
@@ -101,6 +105,13 @@ VERB_FIELDS: dict[str, dict[str, Any]] = {
                 "blocked_at": AT},
     "unblocked": {"unblocked_at": AT},
 }  # fmt: skip
+
+
+# The lifecycle state each verb leaves the referral in (blocked/unblocked carry none).
+STATE_AFTER = {"created": "draft", "sent": "requested", "accepted": "accepted",
+               "rejected": "rejected", "started": "in-progress", "held": "on-hold",
+               "resumed": "in-progress", "completed": "completed", "failed": "failed",
+               "cancelled": "cancelled", "voided": "entered-in-error"}  # fmt: skip
 
 
 def referral_event(
@@ -118,7 +129,7 @@ def referral_event(
         "agency_type": agency_type,
         "service_category": "legal-aid",
         "priority": "routine",
-        "state": verb,
+        "state": STATE_AFTER.get(verb, "requested"),
     }
     data |= VERB_FIELDS.get(verb, {})
     data |= extra

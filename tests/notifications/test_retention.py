@@ -37,6 +37,8 @@ async def test_old_notifications_and_finished_deliveries_go_pending_ones_stay(
         )
         receiver.secret = created.json()["secret"]
         await publish(notifications.broker, *case_registered())
+        # Work had started (no notice), then the referral was blocked and is unblocked now.
+        await publish(notifications.broker, *referral_event("started"))
         await publish(notifications.broker, *referral_event("unblocked"))
 
         async def delivered() -> bool:

@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from homeward.common.contracts.referrals import ReferralOverdue
+from homeward.common.events import registry
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.testing.kafka import wait_for
+from homeward.notifications.domain.facts import RoutedEvent
+from homeward.notifications.domain.routing import RULES, route
+from homeward.notifications.domain.scopes import Recipient
 from tests.notifications.conftest import NotificationsHarness
 from tests.notifications.helpers import (
     AT,
@@ -122,8 +127,22 @@ CASES: dict[str, tuple[list[Event], Event, set[str]]] = {
     "referral failed: the coordinator": (
         ASSIGNED, referral_event("failed"), {"coordinator.riverton"},
     ),
-    "referral cancelled: the receiving agency": (ASSIGNED, referral_event("cancelled"), POLICE),
-    "referral voided: the receiving agency": (ASSIGNED, referral_event("voided"), POLICE),
+    "referral cancelled: the receiving agency and the coordinator": (
+        [*ASSIGNED, referral_event("sent")], referral_event("cancelled"),
+        POLICE | {"coordinator.riverton"},
+    ),
+    "referral cancelled before the agency heard of it: only the coordinator": (
+        ASSIGNED, referral_event("cancelled"), {"coordinator.riverton"},
+    ),
+    # Entered in error is a draft's end (SDOHCC): the agency never had it, so it hears nothing.
+    "referral voided: nobody outside the municipality": (
+        [*ASSIGNED, referral_event("created")],
+        referral_event("voided"), set(),
+    ),
+    "consent revoked: not the agency of a draft it never received": (
+        [case_registered(), referral_event("created")],
+        consent_revoked("police"), set(),
+    ),
 }  # fmt: skip
 
 
@@ -161,3 +180,20 @@ async def test_each_rule_reaches_exactly_its_recipients(
         if items:
             told.add(caller)
     assert told == expected
+
+
+def test_every_rule_names_a_published_contract() -> None:
+    """A rule for an event nobody publishes (as `referral.overdue` was) can never fire."""
+    dead = [rule for rule in RULES if registry.model_for(rule.event_type) is not rule]
+    assert dead == []
+    assert all(getattr(rule, "event_type", None) for rule in RULES)
+
+
+def test_overdue_escalates_to_the_supervisor_at_the_supervisor_level() -> None:
+    _, data = referral_event("escalated")
+    coordinator = ReferralOverdue.model_validate(data)
+    supervisor = ReferralOverdue.model_validate(data | {"level": "supervisor"})
+    first = route(RoutedEvent(contract=coordinator))
+    second = route(RoutedEvent(contract=supervisor))
+    assert first and first.recipients == [Recipient.parse("role:coordinator@riverton")]
+    assert second and second.recipients == [Recipient.parse("role:supervisor@riverton")]

@@ -38,6 +38,8 @@ async def test_receiver_verifies_signatures_and_sees_retries_after_500(
         assert "secret" not in listed.json()[0]  # shown once only
 
         await publish(notifications.broker, *case_registered())
+        # Work had started (no notice), then the referral was blocked and is unblocked now.
+        await publish(notifications.broker, *referral_event("started"))
         await publish(notifications.broker, *referral_event("unblocked"))
 
         async def delivered() -> bool:
@@ -66,6 +68,8 @@ async def test_persistent_failure_disables_and_tells_agency_and_admins_then_repl
         created = await _subscribe(notifications, "police-system", receiver.url)
         receiver.secret = created["secret"]
         await publish(notifications.broker, *case_registered())
+        # Work had started (no notice), then the referral was blocked and is unblocked now.
+        await publish(notifications.broker, *referral_event("started"))
         await publish(notifications.broker, *referral_event("unblocked"))
 
         async def disabled() -> bool:

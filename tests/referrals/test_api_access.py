@@ -61,7 +61,8 @@ ENDPOINTS = [
     Endpoint("create_referral", "POST", lambda _: "/v1/referrals", REQUESTER, "case", {}),
     Endpoint("send_draft", "POST", _ref("draft", "/send"), REQUESTER, "draft", {}),
     Endpoint("accept_school", "POST", _ref("school", "/accept"), PARTNER, "school", {}),
-    Endpoint("cancel_police", "POST", _ref("police", "/cancel"), REQUESTER, "police",
+    # The receiving agency may cancel too (SDOHCC: set by requester or responder).
+    Endpoint("cancel_police", "POST", _ref("police", "/cancel"), REQUESTER | PARTNER, "police",
              {"reason": "duplicate"}),
     Endpoint("override_consent", "POST", _ref("blocked", "/consent-override"), {"supervisor"},
              "blocked", {"legal_basis": "public-task", "reason": "statutory duty here"}),
@@ -124,11 +125,15 @@ async def test_partner_lists_only_its_agency(referrals: ReferralsHarness) -> Non
 
 async def test_partner_cannot_take_requester_actions(referrals: ReferralsHarness) -> None:
     ids, _ = await _setup(referrals)
-    for action in ("send", "cancel", "entered-in-error"):
+    for action in ("send", "entered-in-error"):
         response = await referrals.call("school.riverton", "POST",
                                         f"/v1/referrals/{ids['school']}/{action}",
                                         json={"reason": "other"})  # fmt: skip
         assert response.status_code == 403, action
+    cancelled = await referrals.call("school.riverton", "POST",
+                                     f"/v1/referrals/{ids['school']}/cancel",
+                                     json={"reason": "no-capacity"})  # fmt: skip
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     hidden = await referrals.call("school.riverton", "GET", f"/v1/referrals/{ids['police']}")
     missing = await referrals.call("school.riverton", "GET", "/v1/referrals/no-such-id")
     assert hidden.status_code == missing.status_code == 404

@@ -51,8 +51,35 @@ async def test_illegal_transition_is_409_with_allowed_states(referrals: Referral
                                     json={})  # fmt: skip
     assert response.status_code == 409
     assert sorted(response.json()["allowed_next_states"]) == [
-        "accepted", "cancelled", "entered-in-error", "rejected"
+        "accepted", "cancelled", "rejected"
     ]  # fmt: skip
+
+
+async def test_entered_in_error_only_from_draft(referrals: ReferralsHarness) -> None:
+    """SDOHCC: a sent referral may have been acted upon, so it is cancelled, never voided."""
+    family = await referrals.consented_family()
+    sent = await referrals.create_referral(referral_body(family))
+    response = await referrals.call(COORDINATOR, "POST",
+                                    f"/v1/referrals/{sent['id']}/entered-in-error",
+                                    json={"reason": "duplicate"})  # fmt: skip
+    assert response.status_code == 409
+    assert sorted(response.json()["allowed_next_states"]) == ["accepted", "cancelled", "rejected"]
+    draft = await referrals.create_referral(referral_body(family, send=False))
+    voided = await referrals.call(COORDINATOR, "POST",
+                                  f"/v1/referrals/{draft['id']}/entered-in-error",
+                                  json={"reason": "duplicate"})  # fmt: skip
+    assert voided.status_code == 200 and voided.json()["state"] == "entered-in-error"
+
+
+async def test_on_hold_referral_can_be_completed(referrals: ReferralsHarness) -> None:
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
+    path = f"/v1/referrals/{referral['id']}"
+    for action, body in [("accept", {}), ("start", {}), ("hold", {"reason": "other"}),
+                         ("complete", {"outcome": "partly-achieved"})]:  # fmt: skip
+        response = await referrals.call(SCHOOL, "POST", f"{path}/{action}", json=body)
+        assert response.status_code == 200, (action, response.text)
+    assert response.json()["state"] == "completed"
 
 
 async def test_reasons_and_outcomes_are_required(referrals: ReferralsHarness) -> None:

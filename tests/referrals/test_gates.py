@@ -129,3 +129,29 @@ async def test_transfer_moves_open_referrals(referrals: ReferralsHarness) -> Non
     moved = await _read(referrals, referral["id"], "coordinator.lakeside")
     assert moved["municipality"] == "lakeside" and moved["history"][-1]["action"] == "reassigned"
     assert await referrals.outbox("homeward.referral.reassigned.v1")
+
+
+async def test_partners_see_the_projection_of_history_and_warnings(
+    referrals: ReferralsHarness,
+) -> None:
+    """Defect 7: the partner's history holds no consent override (nor its legal basis), and
+    the religious partner is not told whether basic-needs or mental-health support started."""
+    family = await referrals.family()
+    referral = await referrals.create_referral(referral_body(family))  # blocked on consent
+    await referrals.call(SUPERVISOR, "POST", f"/v1/referrals/{referral['id']}/consent-override",
+                         json={"legal_basis": "child-protection",
+                               "reason": "school attendance is compulsory"})  # fmt: skip
+    own = await _read(referrals, referral["id"])
+    assert "consent-override" in [entry["action"] for entry in own["history"]]
+    seen = await _read(referrals, referral["id"], SCHOOL)
+    assert [entry["action"] for entry in seen["history"]] == ["send"]
+    assert "child-protection" not in str(seen) and "consent-override" not in str(seen)
+
+    body = referral_body(family, agency_id="riverton-faith-council",
+                         service_category="religious-guidance", disclose=[])  # fmt: skip
+    religious = await referrals.create_referral(body)
+    assert religious["warnings"]  # the coordinator is warned
+    partner = await _read(referrals, religious["id"], "religious.riverton")
+    assert partner["warnings"] == [] and "basic-needs" not in str(partner)
+    listed = (await referrals.call("religious.riverton", "GET", "/v1/referrals")).json()
+    assert [item["warnings"] for item in listed["items"]] == [[]]

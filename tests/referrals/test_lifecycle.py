@@ -1,4 +1,7 @@
-"""The referral state machine, every (state, action) pair: legal ones move, others are 409."""
+"""The referral state machine, every (state, action) pair: legal ones move, others are 409.
+
+The table is the HL7 SDOHCC TaskForReferralManagement state diagram, written out here
+independently of the module's table (plus requested -> cancelled from base FHIR Task)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from homeward.referrals.domain.errors import RuleViolation, TransitionNotAllowed
 from homeward.referrals.domain.lifecycle import (
-    ACTION_SIDE,
+    ACTION_SIDES,
     Action,
     Outcome,
     ReasonCode,
@@ -19,9 +22,9 @@ from homeward.referrals.domain.lifecycle import (
 )
 
 S, A = ReferralState, Action
-# DESIGN.md's diagram, written out independently of the module's table.
 LEGAL = {
     (S.DRAFT, A.SEND): S.REQUESTED,
+    (S.DRAFT, A.MARK_ENTERED_IN_ERROR): S.ENTERED_IN_ERROR,
     (S.REQUESTED, A.ACCEPT): S.ACCEPTED,
     (S.REQUESTED, A.REJECT): S.REJECTED,
     (S.REQUESTED, A.CANCEL): S.CANCELLED,
@@ -35,7 +38,9 @@ LEGAL = {
     (S.IN_PROGRESS, A.FAIL): S.FAILED,
     (S.IN_PROGRESS, A.CANCEL): S.CANCELLED,
     (S.ON_HOLD, A.RESUME): S.IN_PROGRESS,
-    **{(s, A.MARK_ENTERED_IN_ERROR): S.ENTERED_IN_ERROR for s in S if s is not S.ENTERED_IN_ERROR},
+    (S.ON_HOLD, A.COMPLETE): S.COMPLETED,
+    (S.ON_HOLD, A.FAIL): S.FAILED,
+    (S.ON_HOLD, A.CANCEL): S.CANCELLED,
 }
 
 
@@ -81,16 +86,27 @@ def test_blocked_referral_cannot_move_work_forward(state: ReferralState, action:
     with pytest.raises(TransitionNotAllowed) as refused:
         transition(state=state, action=action, blocked=True)
     assert LEGAL[(state, action)].value not in refused.value.allowed_next_states
-    transition(state=state, action=A.MARK_ENTERED_IN_ERROR, blocked=True)
+    if state is not S.REQUESTED:
+        transition(state=state, action=A.COMPLETE, outcome=Outcome.ACHIEVED, blocked=True)
 
 
-def test_sides() -> None:
-    requester = {a for a, side in ACTION_SIDE.items() if side is Side.REQUESTER}
+def test_sides_follow_the_guides_set_by_column() -> None:
+    requester = {a for a, sides in ACTION_SIDES.items() if Side.REQUESTER in sides}
+    receiver = {a for a, sides in ACTION_SIDES.items() if Side.RECEIVER in sides}
     assert requester == {A.SEND, A.CANCEL, A.MARK_ENTERED_IN_ERROR}
-    assert set(ACTION_SIDE) == set(A)
+    assert receiver == set(A) - {A.SEND, A.MARK_ENTERED_IN_ERROR}
+    assert set(ACTION_SIDES) == set(A)
 
 
-def test_terminal_states_only_allow_entered_in_error() -> None:
-    for state in (S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED):
-        assert allowed_next_states(state) == [S.ENTERED_IN_ERROR]
-    assert allowed_next_states(S.ENTERED_IN_ERROR) == []
+def test_entered_in_error_only_from_draft_and_terminal_states_are_final() -> None:
+    assert S.ENTERED_IN_ERROR in allowed_next_states(S.DRAFT)
+    for state in set(S) - {S.DRAFT}:
+        assert S.ENTERED_IN_ERROR not in allowed_next_states(state)
+    for state in (S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED, S.ENTERED_IN_ERROR):
+        assert allowed_next_states(state) == []
+
+
+def test_on_hold_may_end_every_way() -> None:
+    assert allowed_next_states(S.ON_HOLD) == sorted(
+        [S.IN_PROGRESS, S.COMPLETED, S.FAILED, S.CANCELLED]
+    )

@@ -19,7 +19,7 @@ def a_consumer(broker, database, probes: Probes, handler=record_effect, **option
         database,
         group_id=f"probes-{uuid.uuid4().hex[:6]}",
         topics=[probes.topic],
-        handlers={probes.recorded_type: handler},
+        handlers={probes.recorded: handler},
         dead_letter_topic=DEAD_LETTERS,
         service="probes",
         registry=probes.registry,

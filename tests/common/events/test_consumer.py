@@ -27,6 +27,7 @@ from sqlmodel import select
 
 from homeward.common.events import (
     EventConsumer,
+    EventContract,
     InMemoryBroker,
     OutboxRecord,
     ProcessedEvent,
@@ -150,16 +151,19 @@ async def test_stop_finishes_the_message_in_hand_and_commits_it(database, probes
 
 
 async def test_wiring_mistakes_fail_at_construction(database, probes, broker) -> None:
-    with pytest.raises(ValueError, match="unregistered event type"):
+    class ProbeInvented(EventContract):  # never registered: no producer publishes it
+        case_id: str
+
+    with pytest.raises(ValueError, match=r"unregistered contract .*ProbeInvented"):
         EventConsumer(
             broker, database, group_id="g", topics=[probes.topic],
-            handlers={"homeward.probe.invented.v1": record_effect},
+            handlers={ProbeInvented: record_effect},
             dead_letter_topic=DEAD_LETTERS, service="probes", registry=probes.registry,
         )  # fmt: skip
     with pytest.raises(ValueError, match="does not subscribe"):
         EventConsumer(
             broker, database, group_id="g", topics=["homeward.test.elsewhere"],
-            handlers={probes.recorded_type: record_effect},
+            handlers={probes.recorded: record_effect},
             dead_letter_topic=DEAD_LETTERS, service="probes", registry=probes.registry,
         )  # fmt: skip
 

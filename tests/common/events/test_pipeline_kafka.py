@@ -82,7 +82,7 @@ def a_consumer(
         database,
         group_id=group_id,
         topics=[probes.topic],
-        handlers={probes.recorded_type: handler},
+        handlers={probes.recorded: handler},
         dead_letter_topic=dead_letters_of(probes),
         service="probes",
         max_attempts=3,

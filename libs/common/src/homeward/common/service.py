@@ -26,7 +26,7 @@ from homeward.common.errors import BodySizeLimit, install_problem_handlers
 from homeward.common.events import (
     Broker,
     EventConsumer,
-    Handler,
+    HandlerMap,
     KafkaBroker,
     OutboxRelay,
     dead_letter_topic,
@@ -41,11 +41,11 @@ logger = logging.getLogger("homeward.service")
 
 @dataclass(frozen=True, kw_only=True)
 class ConsumerSpec:
-    """One consumer group of a service: the topics it reads and a handler per event type."""
+    """One consumer group of a service: the topics it reads and a handler per contract class."""
 
     name: str
     topics: Sequence[str]
-    handlers: Mapping[str, Handler]
+    handlers: HandlerMap
 
 
 class BackgroundTask(Protocol):

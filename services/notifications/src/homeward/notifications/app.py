@@ -33,9 +33,7 @@ def consumer_spec(settings: NotificationsSettings) -> ConsumerSpec:
     """Every event of the consumed topics: the read models learn from all, rules pick some."""
     handler = event_handler(app_base_url=settings.app_base_url)
     handlers = {
-        contract.event_type: handler
-        for contract in registry.contracts()
-        if contract.topic in CONSUMED_TOPICS
+        contract: handler for contract in registry.contracts() if contract.topic in CONSUMED_TOPICS
     }
     return ConsumerSpec(name="routing", topics=CONSUMED_TOPICS, handlers=handlers)
 

@@ -35,7 +35,7 @@ def create_app(
     consumer = ConsumerSpec(
         name="case-events",
         topics=CONSUMED_TOPICS,
-        handlers=IntakeAndDocumentsHandlers(settings).by_event_type(),  # type: ignore[arg-type]
+        handlers=IntakeAndDocumentsHandlers(settings).by_contract(),
     )
     parts = default_parts(
         settings,

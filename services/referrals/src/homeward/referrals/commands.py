@@ -52,7 +52,7 @@ class Decision(Command):
 
 
 class RequesterDecision(Decision):
-    """Cancel or mark entered-in-error: a reason code (required to cancel) and a note."""
+    """Mark entered-in-error: a reason code and a note."""
 
 
 class AgencyDecision(Decision):

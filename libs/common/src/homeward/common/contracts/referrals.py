@@ -7,6 +7,7 @@ reason or note.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
@@ -15,6 +16,45 @@ from pydantic import Field
 from homeward.common.events.contracts import EventContract, event_contract
 
 REFERRALS_TOPIC = "homeward.referrals.referrals"
+
+
+class ReferralState(StrEnum):
+    """The FHIR closed-loop referral Task states (SDOHCC TaskForReferralManagement)."""
+
+    DRAFT = "draft"
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in-progress"
+    ON_HOLD = "on-hold"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+# The one definition every service decides by (referrals' lifecycle, documents' readiness
+# view, notifications' audiences). Terminal: the referral has ended and never moves again.
+TERMINAL_STATES = frozenset(
+    {
+        ReferralState.REJECTED,
+        ReferralState.COMPLETED,
+        ReferralState.FAILED,
+        ReferralState.CANCELLED,
+        ReferralState.ENTERED_IN_ERROR,
+    }
+)
+# Open: the referral still asks something of someone (deadlines, transfers, consent, gates).
+OPEN_STATES = frozenset(set(ReferralState) - TERMINAL_STATES)
+# In the agency's hands: sent and not ended. Only then may the receiving agency know of the
+# referral at all (hear of it, read it, read the person's readiness); a draft is the
+# municipality's working paper, and an ended referral is no longer the agency's business.
+IN_AGENCY_HANDS = frozenset(OPEN_STATES - {ReferralState.DRAFT})
+
+
+def in_agency_hands(state: str | None) -> bool:
+    """Whether a referral in `state` (None: not known yet) is the receiving agency's to see."""
+    return state in IN_AGENCY_HANDS
 
 
 class ReferralRoute(EventContract):
@@ -55,7 +95,7 @@ class ReferralFacts(ReferralRoute):
 
     person_code: str
     priority: str
-    state: str
+    state: ReferralState
 
 
 @event_contract("homeward.referral.created.v1", topic=REFERRALS_TOPIC)

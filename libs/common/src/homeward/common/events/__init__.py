@@ -16,7 +16,13 @@ from homeward.common.events.broker import (
     OutgoingRecord,
     Producer,
 )
-from homeward.common.events.consumer import EventConsumer, Handler, Outcome
+from homeward.common.events.consumer import (
+    ContractHandler,
+    EventConsumer,
+    Handler,
+    HandlerMap,
+    Outcome,
+)
 from homeward.common.events.contracts import (
     ContractError,
     ContractRegistry,
@@ -49,12 +55,14 @@ __all__ = [
     "CommitFailed",
     "Consumer",
     "ContractError",
+    "ContractHandler",
     "ContractRegistry",
     "DeadLetter",
     "EventConsumer",
     "EventContract",
     "EventTablePruner",
     "Handler",
+    "HandlerMap",
     "InMemoryBroker",
     "KafkaBroker",
     "KafkaRecord",

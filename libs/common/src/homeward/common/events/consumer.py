@@ -5,6 +5,7 @@ For each message, in partition order:
 1. Parse the CloudEvent. A malformed message, or data that does not fit its contract, can
    never succeed: it goes to the dead-letter topic at once.
 2. An event type this consumer has no handler for is skipped (counted as `ignored`).
+   Handlers are registered by contract class and receive the parsed contract of that class.
 3. In ONE database transaction: skip the event if the inbox has it, run the handler (which
    may stage events with `add_event` in the same session), record the event in the inbox,
    commit. A failure rolls everything back and is retried with exponential backoff; after
@@ -28,6 +29,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -50,7 +52,12 @@ from homeward.common.tracing import TraceContext, current_trace
 
 logger = logging.getLogger("homeward.events.consumer")
 
-Handler = Callable[[AsyncSession, EventContract, CloudEvent], Awaitable[None]]
+C = TypeVar("C", bound=EventContract)
+# A handler of contract C: it gets the parsed contract (typed) and the envelope's metadata.
+ContractHandler = Callable[[AsyncSession, C, CloudEvent], Awaitable[None]]
+Handler = ContractHandler[Any]
+# How every service registers its handlers: keyed by the contract class they handle.
+HandlerMap = Mapping[type[EventContract], Handler]
 
 
 class Outcome(StrEnum):
@@ -68,7 +75,7 @@ class EventConsumer:
         *,
         group_id: str,
         topics: Sequence[str],
-        handlers: Mapping[str, Handler],
+        handlers: HandlerMap,
         dead_letter_topic: str,
         service: str,
         max_attempts: int = 5,
@@ -83,7 +90,12 @@ class EventConsumer:
         self.database = database
         self.group_id = group_id
         self.topics = tuple(topics)
-        self.handlers = dict(handlers)
+        self.contracts = dict(handlers)
+        # What the loop looks up per message, by the CloudEvent's type.
+        self.handlers = {
+            getattr(contract, "event_type", contract.__qualname__): handler
+            for contract, handler in self.contracts.items()
+        }
         self.dead_letter_topic = dead_letter_topic
         self.service = service
         self.retry_policy = RetryPolicy(
@@ -105,10 +117,11 @@ class EventConsumer:
 
     def _check_wiring(self) -> None:
         """Wiring mistakes fail at start-up, not as silently ignored events."""
-        for event_type in self.handlers:
-            model = self.registry.model_for(event_type)
-            if model is None:
-                raise ValueError(f"handler for unregistered event type {event_type!r}")
+        for contract in self.contracts:
+            event_type = getattr(contract, "event_type", None)
+            model = self.registry.model_for(event_type) if event_type else None
+            if model is not contract:
+                raise ValueError(f"handler for unregistered contract {contract.__qualname__}")
             if model.topic not in self.topics:
                 raise ValueError(
                     f"{event_type!r} is published on {model.topic!r}, which "

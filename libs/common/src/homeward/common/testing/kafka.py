@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,16 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest_asyncio
 
 from homeward.common.events.tansu import TansuBroker
+from homeward.common.testing.ports import free_port
 
 # Short sessions: Tansu makes a joining member wait about half the session timeout.
 TEST_SESSION_TIMEOUT_MS = 1000
 TEST_HEARTBEAT_INTERVAL_MS = 300
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def unique_topic(name: str = "events") -> str:

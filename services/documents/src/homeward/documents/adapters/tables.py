@@ -99,8 +99,9 @@ class TaskRow(SQLModel, table=True):
 class AgencyReferralRow(SQLModel, table=True):
     """Which agency has a referral for which person: all a partner's readiness view needs.
 
-    One row per referral, upserted from every lifecycle event; the agency sees the person's
-    readiness while any of its referrals for them is `open`. An ended referral stays ended.
+    One row per referral, upserted from every lifecycle event with the state it reached; the
+    agency sees the person's readiness while any of its referrals for them is in its hands
+    (the shared contracts' `IN_AGENCY_HANDS`). An ended referral stays ended.
     """
 
     __tablename__ = "documents_agency_referrals"
@@ -110,5 +111,4 @@ class AgencyReferralRow(SQLModel, table=True):
     person_id: str = Field(index=True, max_length=36)
     agency_id: str = Field(max_length=100, index=True)
     service_category: str = Field(max_length=64)
-    state: str = Field(default="blocked", max_length=32)
-    open: bool = Field(default=True)
+    state: str = Field(default="draft", max_length=32)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal, Role
+from homeward.common.contracts.referrals import IN_AGENCY_HANDS
 from homeward.common.errors import Forbidden, NotFound
 from homeward.documents.adapters.tables import AgencyReferralRow, PersonRow, RecordRow
 
@@ -62,13 +63,14 @@ async def record_in_scope(
 async def agency_categories_for(
     session: AsyncSession, *, person_id: str, principal: Principal
 ) -> set[str]:
-    """Service categories the caller's agency has referrals for; empty: the person is hidden."""
+    """Service categories of the caller's agency's referrals for the person that are in its
+    hands (sent, not ended: the shared definition); empty: the person is hidden."""
     if not principal.agency_id:
         return set()
     rows = await session.exec(
         select(AgencyReferralRow.service_category)
         .where(AgencyReferralRow.person_id == person_id)
         .where(AgencyReferralRow.agency_id == principal.agency_id)
-        .where(col(AgencyReferralRow.open).is_(True))
+        .where(col(AgencyReferralRow.state).in_([s.value for s in IN_AGENCY_HANDS]))
     )
     return set(rows.all())

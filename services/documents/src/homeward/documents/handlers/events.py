@@ -7,7 +7,6 @@ order: a referral can be blocked on documents before we have heard of the person
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import update
@@ -22,27 +21,17 @@ from homeward.common.contracts.intake import (
     PersonAdded,
 )
 from homeward.common.contracts.referrals import (
-    ReferralAccepted,
+    REFERRALS_TOPIC,
+    TERMINAL_STATES,
     ReferralBlocked,
-    ReferralCancelled,
-    ReferralCompleted,
-    ReferralConsentOverridden,
-    ReferralCreated,
-    ReferralEnteredInError,
     ReferralFacts,
-    ReferralFailed,
-    ReferralHeld,
-    ReferralOverdue,
-    ReferralReassigned,
-    ReferralRejected,
-    ReferralResumed,
-    ReferralSent,
-    ReferralStarted,
+    ReferralRoute,
+    ReferralState,
     ReferralUnblocked,
 )
 from homeward.common.crypto import IdentityVault
 from homeward.common.db import utcnow
-from homeward.common.events import CloudEvent, EventContract, Handler
+from homeward.common.events import CloudEvent, HandlerMap, registry
 from homeward.common.events.outbox import add_event
 from homeward.documents.adapters.tables import (
     AgencyReferralRow,
@@ -65,69 +54,53 @@ from homeward.documents.handlers.records import new_record
 
 SYSTEM_ACTOR = "homeward-documents#intake-event"
 
-# The referral lifecycle, as far as a partner's readiness view cares: does the event leave
-# the referral open (its agency may see the person's readiness) or end it?
-REFERRAL_LIFECYCLE: Mapping[type[ReferralFacts], bool] = {
-    ReferralCreated: True,
-    ReferralSent: True,
-    ReferralAccepted: True,
-    ReferralStarted: True,
-    ReferralHeld: True,
-    ReferralResumed: True,
-    ReferralOverdue: True,
-    ReferralConsentOverridden: True,
-    ReferralReassigned: True,
-    ReferralRejected: False,
-    ReferralCompleted: False,
-    ReferralFailed: False,
-    ReferralCancelled: False,
-    ReferralEnteredInError: False,
-}
+
+def referral_lifecycle_contracts() -> list[type[ReferralFacts]]:
+    """Every event that carries a referral's state: the agency's view follows them all."""
+    return [
+        contract
+        for contract in registry.contracts()
+        if contract.topic == REFERRALS_TOPIC and issubclass(contract, ReferralFacts)
+    ]
 
 
-def event_handlers(*, catalogue: Catalogue, vault: IdentityVault) -> Mapping[str, Handler]:
-    """The consumer's handlers, bound to the service's catalogue and vault."""
+def event_handlers(*, catalogue: Catalogue, vault: IdentityVault) -> HandlerMap:
+    """The consumer's handlers by contract, bound to the service's catalogue and vault."""
 
-    async def person_added(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, PersonAdded)
+    async def person_added(session: AsyncSession, event: PersonAdded, _: CloudEvent) -> None:
         await on_person_added(session, event=event, catalogue=catalogue, vault=vault)
 
-    async def case_transferred(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, CaseTransferred)
+    async def case_transferred(
+        session: AsyncSession, event: CaseTransferred, _: CloudEvent
+    ) -> None:
         await on_case_transferred(session, event=event)
 
-    async def erased(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, CaseIdentitiesErased)
+    async def erased(session: AsyncSession, event: CaseIdentitiesErased, _: CloudEvent) -> None:
         await vault.destroy(session, str(event.case_id))
 
-    async def blocked(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, ReferralBlocked)
+    async def blocked(session: AsyncSession, event: ReferralBlocked, _: CloudEvent) -> None:
         await on_referral_blocked(session, event=event, catalogue=catalogue)
 
-    async def unblocked(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, ReferralUnblocked)
+    async def unblocked(session: AsyncSession, event: ReferralUnblocked, _: CloudEvent) -> None:
         await on_referral_unblocked(session, event=event)
 
-    async def case_closed(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, CaseClosed)
+    async def case_closed(session: AsyncSession, event: CaseClosed, _: CloudEvent) -> None:
         await on_case_closed(session, event=event)
 
-    async def referral_moved(session: AsyncSession, event: EventContract, _: CloudEvent) -> None:
-        assert isinstance(event, ReferralFacts)
-        still_open = REFERRAL_LIFECYCLE[type(event)]
-        await _remember_agency_referral(session, event, state=event.state, open=still_open)
-        if not still_open:  # nobody waits for these documents for this referral any more
+    async def referral_moved(session: AsyncSession, event: ReferralFacts, _: CloudEvent) -> None:
+        await _remember_agency_referral(session, event, state=event.state)
+        if event.state in TERMINAL_STATES:  # nobody waits for these documents any more
             for task in await open_tasks(session, referral_id=str(event.referral_id)):
                 close_task(session, task=task, because=TaskClosedBecause.REFERRAL_ENDED.value)
 
     return {
-        PersonAdded.event_type: person_added,
-        CaseTransferred.event_type: case_transferred,
-        CaseClosed.event_type: case_closed,
-        CaseIdentitiesErased.event_type: erased,
-        ReferralBlocked.event_type: blocked,
-        ReferralUnblocked.event_type: unblocked,
-        **{contract.event_type: referral_moved for contract in REFERRAL_LIFECYCLE},
+        PersonAdded: person_added,
+        CaseTransferred: case_transferred,
+        CaseClosed: case_closed,
+        CaseIdentitiesErased: erased,
+        ReferralBlocked: blocked,
+        ReferralUnblocked: unblocked,
+        **{contract: referral_moved for contract in referral_lifecycle_contracts()},
     }
 
 
@@ -175,7 +148,7 @@ async def on_case_closed(session: AsyncSession, *, event: CaseClosed) -> None:
 async def on_referral_blocked(
     session: AsyncSession, *, event: ReferralBlocked, catalogue: Catalogue
 ) -> None:
-    await _remember_agency_referral(session, event, state="blocked", open=True)
+    await _remember_agency_referral(session, event, state=None)
     if event.blocked_on != "documents":
         return
     referral_id = str(event.referral_id)
@@ -226,30 +199,29 @@ async def on_referral_blocked(
 
 
 async def on_referral_unblocked(session: AsyncSession, *, event: ReferralUnblocked) -> None:
-    await _remember_agency_referral(session, event, state="unblocked", open=True)
+    await _remember_agency_referral(session, event, state=None)
     for task in await open_tasks(session, referral_id=str(event.referral_id)):
         close_task(session, task=task, because=TaskClosedBecause.REFERRAL_UNBLOCKED.value)
 
 
 async def _remember_agency_referral(
-    session: AsyncSession,
-    event: ReferralBlocked | ReferralUnblocked | ReferralFacts,
-    *,
-    state: str,
-    open: bool,
+    session: AsyncSession, event: ReferralRoute, *, state: ReferralState | None
 ) -> None:
-    """Upsert the referral's row. An ended referral stays ended: its lifecycle has no way
-    back, so a replayed earlier event (a dead letter, say) must not reopen the agency's view."""
+    """Upsert the referral's row with the state it reached (None: the event does not say; a
+    referral first heard of that way counts as a draft, which its agency may not see). An
+    ended referral stays ended: its lifecycle has no way back, so a replayed earlier event (a
+    dead letter, say) must not reopen the agency's view."""
     referral_id = str(event.referral_id)
     row = await session.get(AgencyReferralRow, referral_id)
     if row is None:
         row = AgencyReferralRow(referral_id=referral_id, case_id=str(event.case_id),
                                 person_id=str(event.person_id), agency_id=event.agency_id,
                                 service_category=event.service_category)  # fmt: skip
-    elif not row.open:
+    elif row.state in TERMINAL_STATES:
         return
     row.agency_id, row.service_category = event.agency_id, event.service_category
-    row.state, row.open = state, open
+    if state is not None:
+        row.state = state.value
     session.add(row)
 
 

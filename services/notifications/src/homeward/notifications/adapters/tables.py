@@ -36,8 +36,9 @@ class ReferralFactsRow(SQLModel, table=True):
     agency_type: str | None = Field(default=None, max_length=40)
     person_id: str | None = Field(default=None, max_length=36)
     service_category: str | None = Field(default=None, max_length=40)
-    requested_by: str | None = Field(default=None, max_length=200)
-    active: bool = True
+    # The lifecycle state the last event carried (None: none has yet); whether the agency
+    # may hear of the referral follows from it (the shared `IN_AGENCY_HANDS`).
+    state: str | None = Field(default=None, max_length=20)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

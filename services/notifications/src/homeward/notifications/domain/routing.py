@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from homeward.common.auth import Role
+from homeward.common.contracts import documents, intake, referrals
+from homeward.common.events.contracts import EventContract
 from homeward.notifications.domain.facts import RoutedEvent
 from homeward.notifications.domain.scopes import Recipient
 
@@ -18,55 +20,61 @@ Audience = Callable[[RoutedEvent], list[Recipient]]
 
 
 def receiving_agency(event: RoutedEvent) -> list[Recipient]:
-    return [Recipient.agency(event.agency_id)] if event.agency_id else []
+    """The referral's agency, while the referral is in its hands (the shared definition)."""
+    if event.agency_id and event.agency_may_know:
+        return [Recipient.agency(event.agency_id)]
+    return []
 
 
 def case_coordinators(event: RoutedEvent) -> list[Recipient]:
     """The assigned coordinator, or every coordinator of the municipality while none is."""
     coordinator = event.case.coordinator if event.case else None
-    requester = event.referral.requested_by if event.referral else None
-    if coordinator is None and requester and "#" not in requester:
-        coordinator = requester  # a username; an issuer#subject actor cannot be addressed
     if coordinator:
         return [Recipient.user(coordinator)]
     return municipal(Role.COORDINATOR)(event)
 
 
-def municipal(role: Role, *, field: str | None = None) -> Audience:
-    """Everyone holding `role` in the event's municipality (or the one named by `field`)."""
+def municipal(role: Role, *, of: Callable[[EventContract], str | None] | None = None) -> Audience:
+    """Everyone holding `role` in the event's municipality (or the one `of` the event names)."""
 
     def audience(event: RoutedEvent) -> list[Recipient]:
-        municipality = event.text(field) if field else event.municipality
+        municipality = of(event.contract) if of else event.municipality
         return [Recipient.role(role, municipality)] if municipality else []
 
     return audience
 
 
 def escalation_level(event: RoutedEvent) -> list[Recipient]:
-    """Overdue: first the coordinator, from the second level on the supervisor."""
-    level = event.data.get("level", 1)
-    if isinstance(level, str):
-        to_supervisor = (level.isdigit() and int(level) >= 2) or "supervisor" in level
-    else:
-        to_supervisor = isinstance(level, int) and level >= 2
-    if to_supervisor:
+    """Overdue: first the coordinator, at the supervisor level the supervisors."""
+    overdue = event.contract
+    if isinstance(overdue, referrals.ReferralOverdue) and overdue.level == "supervisor":
         return municipal(Role.SUPERVISOR)(event)
     return case_coordinators(event)
 
 
 def agencies_relying_on_consent(event: RoutedEvent) -> list[Recipient]:
-    """Consent revoked: the agencies of that type with active referrals for that person."""
-    agency_type = event.text("recipient_agency_type")
-    person_id = event.text("person_id")
+    """Consent revoked: the agencies of that type holding a referral for that person in
+    their hands (sent, not ended); never one whose referral is a draft it never received."""
+    revoked = event.contract
+    if not isinstance(revoked, intake.ConsentRevoked):
+        return []
     return sorted(
         {
             Recipient.agency(referral.agency_id)
             for referral in event.case_referrals
-            if referral.active
-            and referral.agency_type == agency_type
-            and (person_id is None or referral.person_id in (None, person_id))
+            if referral.in_agency_hands
+            and referral.agency_type == revoked.recipient_agency_type
+            and referral.person_id in (None, str(revoked.person_id))
         }
     )
+
+
+def _to(event: EventContract) -> str | None:
+    return event.to_municipality if isinstance(event, intake.TransferFacts) else None
+
+
+def _from(event: EventContract) -> str | None:
+    return event.from_municipality if isinstance(event, intake.TransferFacts) else None
 
 
 @dataclass(frozen=True)
@@ -75,55 +83,53 @@ class Rule:
     audiences: Sequence[Audience]
 
 
-# The rules, by `noun.verb` of the event type (any version).
-RULES: dict[str, Rule] = {
+# The rules, by contract class: a rule can only name an event some contract defines.
+RULES: dict[type[EventContract], Rule] = {
     # Referrals: the receiving agency acts on a new referral; the coordinator on its answers.
-    "referral.sent": Rule("A referral was sent to your agency", [receiving_agency]),
-    "referral.accepted": Rule("The agency accepted the referral", [case_coordinators]),
-    "referral.rejected": Rule("The agency rejected the referral", [case_coordinators]),
-    "referral.completed": Rule("The referral was completed", [case_coordinators]),
-    "referral.failed": Rule("The referral failed", [case_coordinators]),
-    "referral.held": Rule("The agency put the referral on hold", [case_coordinators]),
-    "referral.cancelled": Rule("The referral was cancelled", [receiving_agency]),
-    "referral.voided": Rule("The referral was entered in error", [receiving_agency]),
-    "referral.reassigned": Rule(
+    referrals.ReferralSent: Rule("A referral was sent to your agency", [receiving_agency]),
+    referrals.ReferralAccepted: Rule("The agency accepted the referral", [case_coordinators]),
+    referrals.ReferralRejected: Rule("The agency rejected the referral", [case_coordinators]),
+    referrals.ReferralCompleted: Rule("The referral was completed", [case_coordinators]),
+    referrals.ReferralFailed: Rule("The referral failed", [case_coordinators]),
+    referrals.ReferralHeld: Rule("The agency put the referral on hold", [case_coordinators]),
+    referrals.ReferralCancelled: Rule(
+        "The referral was cancelled", [receiving_agency, case_coordinators]
+    ),
+    referrals.ReferralEnteredInError: Rule("The referral was entered in error", [receiving_agency]),
+    referrals.ReferralReassigned: Rule(
         "A referral now belongs to your municipality", [municipal(Role.COORDINATOR)]
     ),
-    "referral.blocked": Rule("The referral is blocked", [case_coordinators]),
-    "referral.unblocked": Rule(
+    referrals.ReferralBlocked: Rule("The referral is blocked", [case_coordinators]),
+    referrals.ReferralUnblocked: Rule(
         "The referral is no longer blocked", [case_coordinators, receiving_agency]
     ),
-    # Overdue referrals are published as `escalated` with the level to tell.
-    "referral.escalated": Rule("The referral is overdue", [escalation_level]),
-    "referral.overdue": Rule("The referral is overdue", [escalation_level]),
+    referrals.ReferralOverdue: Rule("The referral is overdue", [escalation_level]),
     # Documents: a documentation task goes to the municipality's documents officers.
-    "documentation_task.raised": Rule(
+    documents.DocumentationTaskRaised: Rule(
         "A documentation task was raised", [municipal(Role.DOCUMENTS_OFFICER)]
     ),
-    "document_record.expiry_warned": Rule(
+    documents.DocumentExpiring: Rule(
         "A document is about to expire",
         [municipal(Role.DOCUMENTS_OFFICER), case_coordinators],
     ),
-    "document_record.expired": Rule(
+    documents.DocumentExpired: Rule(
         "A document has expired", [municipal(Role.DOCUMENTS_OFFICER), case_coordinators]
     ),
     # Intake: assignment, transfers between municipalities, consent.
-    "case.coordinator_assigned": Rule("You were assigned a case", [case_coordinators]),
-    "transfer.requested": Rule(
+    intake.CoordinatorAssigned: Rule("You were assigned a case", [case_coordinators]),
+    intake.TransferRequested: Rule(
         "A case transfer to your municipality was requested",
-        [
-            municipal(Role.SUPERVISOR, field="to_municipality"),
-            municipal(Role.COORDINATOR, field="to_municipality"),
-        ],
+        [municipal(Role.SUPERVISOR, of=_to), municipal(Role.COORDINATOR, of=_to)],
     ),
-    "transfer.declined": Rule(
-        "The case transfer was declined", [municipal(Role.COORDINATOR, field="from_municipality")]
+    intake.TransferDeclined: Rule(
+        "The case transfer was declined", [municipal(Role.COORDINATOR, of=_from)]
     ),
-    "case.transferred": Rule(
-        "A case was transferred to your municipality",
-        [municipal(Role.COORDINATOR, field="to_municipality")],
+    intake.CaseTransferred: Rule(
+        "A case was transferred to your municipality", [municipal(Role.COORDINATOR, of=_to)]
     ),
-    "consent.revoked": Rule("Consent for a referral was revoked", [agencies_relying_on_consent]),
+    intake.ConsentRevoked: Rule(
+        "Consent for a referral was revoked", [agencies_relying_on_consent]
+    ),
 }
 
 
@@ -135,14 +141,10 @@ class Routing:
 
 def route(event: RoutedEvent) -> Routing | None:
     """The recipients of an event (each once), or None when nobody is told about it."""
-    rule = RULES.get(event.action)
+    rule = RULES.get(type(event.contract))
     if rule is None:
         return None
     recipients: list[Recipient] = []
     for audience in rule.audiences:
         recipients.extend(r for r in audience(event) if r not in recipients)
     return Routing(summary=rule.summary, recipients=recipients) if recipients else None
-
-
-def routed_actions() -> frozenset[str]:
-    return frozenset(RULES)

@@ -4,16 +4,17 @@ Each runs inside the consumer's transaction together with the inbox record, so a
 delivered twice makes its notifications once.
 
 The read models are kept with one statement per fact (an upsert, or an update, returning
-the row), never a read then a write, and through the table rather than ORM objects: nothing
+the row), and through the table rather than ORM objects: nothing
 about them sits in the session's identity map to go stale across a batch of events. Nothing
 the handler reads is written by a pending (unflushed) row of the consumer's transaction, so
-its reads do not autoflush: what is pending goes to the database once, at commit.
+its reads do not autoflush: what is pending goes to the database once, at commit. A
+referral is read once before its upsert: who may hear of the event depends on the state the
+referral was in before it (the agency hears of the ending of what was in its hands).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from homeward.common.contracts import intake
+from homeward.common.contracts.referrals import ReferralFacts as ReferralFactsContract
+from homeward.common.contracts.referrals import ReferralRoute
 from homeward.common.db import utcnow
 from homeward.common.events import CloudEvent, EventContract, Handler
 from homeward.notifications.adapters.tables import CaseFactsRow, ReferralFactsRow
@@ -29,14 +33,6 @@ from homeward.notifications.domain.content import build_content
 from homeward.notifications.domain.facts import CaseFacts, ReferralFacts, RoutedEvent
 from homeward.notifications.domain.routing import route
 from homeward.notifications.handlers.dispatch import dispatch, lookups_of
-
-# Referral states after which an agency no longer relies on the case's consent.
-REFERRAL_ENDED = frozenset(
-    {"referral.completed", "referral.failed", "referral.cancelled", "referral.rejected",
-     "referral.voided"}
-)  # fmt: skip
-# Referral facts taken from any event that carries them.
-REFERRAL_FIELDS = ("agency_id", "agency_type", "person_id", "service_category")
 
 CASES: Table = CaseFactsRow.__table__  # type: ignore[attr-defined]
 REFERRALS: Table = ReferralFactsRow.__table__  # type: ignore[attr-defined]
@@ -48,27 +44,29 @@ UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def event_handler(*, app_base_url: str) -> Handler:
+    """One handler for every consumed contract: the read models learn from all of them."""
+
     async def handle(session: AsyncSession, event: EventContract, envelope: CloudEvent) -> None:
-        await handle_event(session, envelope=envelope, app_base_url=app_base_url)
+        await handle_event(session, event=event, envelope=envelope, app_base_url=app_base_url)
 
     return handle
 
 
-async def handle_event(session: AsyncSession, *, envelope: CloudEvent, app_base_url: str) -> None:
-    # The envelope's data, not the parsed contract: fields are read defensively by name, so
-    # one handler serves every version and every contract other teams are still growing.
-    probe = RoutedEvent(event_type=envelope.type, data=envelope.data)
-    case_id = probe.text("case_id") or envelope.key
+async def handle_event(
+    session: AsyncSession, *, event: EventContract, envelope: CloudEvent, app_base_url: str
+) -> None:
+    case_id = str(getattr(event, "case_id", None) or envelope.key)
     # Pending rows here are inbox records, inbox items' emails and deliveries: none of them
     # is read below, so they need not be flushed before each query.
     with session.no_autoflush:
-        case = await _learn_case(session, probe=probe, case_id=case_id)
-        referral = await _learn_referral(session, probe=probe, case_id=case_id)
+        case = await _learn_case(session, event=event, case_id=case_id)
+        before, referral = await _learn_referral(session, event=event, case_id=case_id)
         case_referrals: list[ReferralFacts] = []
-        if probe.action == "consent.revoked":
+        if isinstance(event, intake.ConsentRevoked):
             rows = await session.exec(CASE_REFERRALS, params={"case_id": case_id})
             case_referrals = [_referral_facts(row._mapping) for row in rows]
-        routed = replace(probe, case=case, referral=referral, case_referrals=case_referrals)
+        routed = RoutedEvent(contract=event, case=case, referral=referral,
+                             referral_before=before, case_referrals=case_referrals)  # fmt: skip
         routing = route(routed)
         if routing is None:
             return
@@ -91,12 +89,10 @@ CASE_SELECT = select(*CASE_COLUMNS).where(CASES.c.case_id == bindparam("case_id"
 CASE_UPDATE = (  # SET: the columns named by the parameters besides `the_case_id`
     CASES.update().where(CASES.c.case_id == bindparam("the_case_id")).returning(*CASE_COLUMNS)
 )
-REFERRAL_UPDATE = (
-    REFERRALS.update()
-    .where(REFERRALS.c.referral_id == bindparam("the_referral_id"))
-    .returning(*REFERRAL_COLUMNS)
-)
 CASE_REFERRALS = select(*REFERRAL_COLUMNS).where(REFERRALS.c.case_id == bindparam("case_id"))
+REFERRAL_SELECT = select(*REFERRAL_COLUMNS).where(
+    REFERRALS.c.referral_id == bindparam("referral_id")
+)
 
 
 @lru_cache(maxsize=64)
@@ -110,29 +106,27 @@ def _case_upsert(dialect: str, changed: tuple[str, ...]) -> Executable:
 
 
 @lru_cache(maxsize=64)
-def _referral_upsert(dialect: str, changed: tuple[str, ...], ended: bool) -> Executable:
+def _referral_upsert(dialect: str, changed: tuple[str, ...]) -> Executable:
     insert = UPSERTS[dialect](REFERRALS)
     updates = {name: insert.excluded[name] for name in changed}
-    if ended:
-        updates["active"] = insert.excluded.active
     return insert.on_conflict_do_update(
         index_elements=[REFERRALS.c.referral_id], set_=updates
     ).returning(*REFERRAL_COLUMNS)
 
 
 async def _learn_case(
-    session: AsyncSession, *, probe: RoutedEvent, case_id: str
+    session: AsyncSession, *, event: EventContract, case_id: str
 ) -> CaseFacts | None:
     """Known from the first event that names both its code and municipality; then only
     assignments and transfers change it."""
-    code, municipality = probe.text("case_code"), probe.text("municipality")
-    if probe.action == "case.transferred":
-        municipality = probe.text("to_municipality")
+    # Every contract of a case names its code and municipality by these fields, if at all.
+    code, municipality = getattr(event, "case_code", None), getattr(event, "municipality", None)
     changes: dict[str, Any] = {}
-    if probe.action == "case.coordinator_assigned" and (coordinator := probe.text("coordinator")):
-        changes = {"coordinator": coordinator, "updated_at": utcnow()}
-    elif probe.action == "case.transferred" and municipality:
+    if isinstance(event, intake.CoordinatorAssigned):
+        changes = {"coordinator": event.coordinator, "updated_at": utcnow()}
+    elif isinstance(event, intake.CaseTransferred):
         # The receiving municipality assigns its own coordinator.
+        municipality = event.to_municipality
         changes = {"municipality": municipality, "coordinator": None, "updated_at": utcnow()}
     if code and municipality:
         values = {"case_id": case_id, "case_code": code, "municipality": municipality,
@@ -148,32 +142,27 @@ async def _learn_case(
 
 
 async def _learn_referral(
-    session: AsyncSession, *, probe: RoutedEvent, case_id: str
-) -> ReferralFacts | None:
-    """Known from the first event that names its agency; later events add what they carry,
-    and an ending event marks it inactive."""
-    referral_id = probe.text("referral_id")
-    if referral_id is None:
-        return None
+    session: AsyncSession, *, event: EventContract, case_id: str
+) -> tuple[ReferralFacts | None, ReferralFacts | None]:
+    """The referral as known before the event and after it: every referral event names its
+    agency; lifecycle events also carry the state the referral reached."""
+    if not isinstance(event, ReferralRoute):
+        return None, None
+    referral_id = str(event.referral_id)
+    found = (await session.exec(REFERRAL_SELECT, params={"referral_id": referral_id})).first()
+    before = _referral_facts(found._mapping) if found is not None else None
     changes: dict[str, Any] = {
-        name: value for name in REFERRAL_FIELDS if (value := probe.text(name))
-    }
-    if requester := probe.text("requested_by") or probe.text("requester"):
-        changes["requested_by"] = requester
-    ended = probe.action in REFERRAL_ENDED
-    changes["updated_at"] = utcnow()
-    if "agency_id" in changes:
-        statement = _referral_upsert(_dialect(session), tuple(changes), ended)
-        values = {"referral_id": referral_id, "case_id": case_id, "active": not ended} | changes
-        rows = await session.exec(statement, params=values)  # type: ignore[call-overload]
-    else:
-        if ended:
-            changes["active"] = False
-        rows = await session.exec(
-            REFERRAL_UPDATE, params={"the_referral_id": referral_id} | changes
-        )
+        "agency_id": event.agency_id, "agency_type": event.agency_type,
+        "person_id": str(event.person_id), "service_category": event.service_category,
+        "updated_at": utcnow(),
+    }  # fmt: skip
+    if isinstance(event, ReferralFactsContract):
+        changes["state"] = event.state.value
+    statement = _referral_upsert(_dialect(session), tuple(changes))
+    values = {"referral_id": referral_id, "case_id": case_id, "state": None} | changes
+    rows = await session.exec(statement, params=values)  # type: ignore[call-overload]
     row = rows.first()
-    return _referral_facts(row._mapping) if row is not None else None
+    return before, (_referral_facts(row._mapping) if row is not None else None)
 
 
 def _referral_facts(row: Mapping[str, Any]) -> ReferralFacts:

@@ -66,15 +66,6 @@ class ReferralRow(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    @property
-    def blocked_on(self) -> list[str]:
-        gates = []
-        if self.missing_consent and self.consent_override_basis is None:
-            gates.append("consent")
-        if self.missing_documents:
-            gates.append("documents")
-        return gates
-
 
 class ReferralHistoryRow(SQLModel, table=True):
     __tablename__ = "ref_referral_history"

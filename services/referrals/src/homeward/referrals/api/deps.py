@@ -11,6 +11,8 @@ from homeward.referrals.settings import ReferralsSettings
 
 Requester = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
 ReceivingAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
+# Cancelling is either side's (SDOHCC: "canceled" is set by the requester or the responder).
+RequesterOrAgency = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.PARTNER))]
 ReferralReader = Annotated[
     Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR, Role.PARTNER))
 ]

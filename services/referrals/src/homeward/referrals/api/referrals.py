@@ -12,6 +12,7 @@ from homeward.referrals.api.deps import (
     ReceivingAgency,
     ReferralReader,
     Requester,
+    RequesterOrAgency,
     SettingsDep,
     Supervisor,
 )
@@ -123,12 +124,12 @@ async def send_referral(
 @router.post(f"{ONE}/cancel", name="cancel_referral", response_model=ReferralView)
 async def cancel_referral(
     referral_id: str,
-    body: RequesterDecision,
-    principal: Requester,
+    body: Decision,
+    principal: RequesterOrAgency,
     session: SessionDep,
     settings: SettingsDep,
 ) -> ReferralView:
-    """Cancel a referral (a reason code is required)."""
+    """Cancel a referral, as its requester or its receiving agency (a reason code is required)."""
     return await _act(session, settings, principal, referral_id, Action.CANCEL, body)
 
 
@@ -142,7 +143,7 @@ async def mark_entered_in_error(
     session: SessionDep,
     settings: SettingsDep,
 ) -> ReferralView:
-    """Mark a referral as entered in error, from any state."""
+    """Mark a draft as entered in error (it should never have existed)."""
     return await _act(session, settings, principal, referral_id, Action.MARK_ENTERED_IN_ERROR, body)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from homeward.common.domain_errors import RuleViolation, StateConflict
 
-__all__ = ["RuleViolation", "TransitionNotAllowed"]
+__all__ = ["RuleViolation", "StateConflict", "TransitionNotAllowed"]
 
 
 class TransitionNotAllowed(StateConflict):

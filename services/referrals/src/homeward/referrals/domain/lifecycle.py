@@ -1,14 +1,24 @@
-"""The referral lifecycle: FHIR closed-loop referral Task states (DESIGN.md, "Referral lifecycle").
+"""The referral lifecycle: the SDOHCC closed-loop referral Task state machine.
 
-    draft -> requested -> accepted -> in-progress <-> on-hold
-                 |            |            |-> completed | failed | cancelled
-                 |            |-> completed | failed | cancelled | on-hold
-                 |-> rejected | cancelled
-    any -> entered-in-error (requester only)
+HL7 SDOH Clinical Care, profile SDOHCC TaskForReferralManagement, "Status Management": its
+state diagram (ReferralTaskStateDiagram.svg in HL7/fhir-sdoh-clinicalcare) and table of who
+sets each status. Where DESIGN.md differed, the guide wins:
 
-The requester (coordinator) sends, cancels and marks entered-in-error; the receiving agency
-does everything else. The system acts for the requester when a blocked referral whose sending
-was asked for is unblocked, and for the agency when revoked consent puts a referral on hold.
+    draft -> requested | entered-in-error            (entered-in-error from draft only)
+    requested -> accepted | rejected | cancelled
+    accepted -> in-progress | on-hold | completed | failed | cancelled
+    in-progress -> on-hold | completed | failed | cancelled
+    on-hold -> in-progress | completed | failed | cancelled
+
+`requested -> cancelled` is not drawn in the SDOHCC diagram but is in the base FHIR R4 Task
+state machine (the requester withdraws a request nobody has answered); we keep it so that a
+coordinator is never stuck waiting for a rejection.
+
+Set by (the guide's table): the requester (coordinator) drafts, sends and marks
+entered-in-error; the responder (receiving agency) accepts, rejects, starts, holds, resumes,
+completes and fails; either may cancel. The system acts for the requester when a blocked
+referral whose sending was asked for is unblocked, and for the agency when revoked consent
+puts a referral on hold.
 """
 
 from __future__ import annotations
@@ -16,20 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from homeward.common.contracts.referrals import OPEN_STATES, TERMINAL_STATES, ReferralState
 from homeward.referrals.domain.errors import RuleViolation, TransitionNotAllowed
-
-
-class ReferralState(StrEnum):
-    DRAFT = "draft"
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    IN_PROGRESS = "in-progress"
-    ON_HOLD = "on-hold"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    ENTERED_IN_ERROR = "entered-in-error"
 
 
 class Action(StrEnum):
@@ -72,17 +70,20 @@ class Outcome(StrEnum):
     NOT_ACHIEVED = "not-achieved"
 
 
+# The states themselves, and which are open and terminal, are the shared contracts' (one
+# definition for every service); the lifecycle here says how a referral moves between them.
 S = ReferralState
-TERMINAL = frozenset({S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED, S.ENTERED_IN_ERROR})
-# Open: the referral still asks something of someone (deadlines, transfers, consent).
-OPEN = frozenset(set(S) - TERMINAL)
+TERMINAL = TERMINAL_STATES
+OPEN = OPEN_STATES
 
-ACTION_SIDE: dict[Action, Side] = {
-    Action.SEND: Side.REQUESTER,
-    Action.CANCEL: Side.REQUESTER,
-    Action.MARK_ENTERED_IN_ERROR: Side.REQUESTER,
+REQUESTER, RECEIVER = frozenset({Side.REQUESTER}), frozenset({Side.RECEIVER})
+# Who may take each action (the guide's "Set By" column).
+ACTION_SIDES: dict[Action, frozenset[Side]] = {
+    Action.SEND: REQUESTER,
+    Action.MARK_ENTERED_IN_ERROR: REQUESTER,
+    Action.CANCEL: REQUESTER | RECEIVER,
     **{
-        action: Side.RECEIVER
+        action: RECEIVER
         for action in (
             Action.ACCEPT, Action.REJECT, Action.START, Action.HOLD,
             Action.RESUME, Action.COMPLETE, Action.FAIL,
@@ -92,21 +93,22 @@ ACTION_SIDE: dict[Action, Side] = {
 
 TRANSITIONS: dict[tuple[ReferralState, Action], ReferralState] = {
     (S.DRAFT, Action.SEND): S.REQUESTED,
+    (S.DRAFT, Action.MARK_ENTERED_IN_ERROR): S.ENTERED_IN_ERROR,
     (S.REQUESTED, Action.ACCEPT): S.ACCEPTED,
     (S.REQUESTED, Action.REJECT): S.REJECTED,
     (S.REQUESTED, Action.CANCEL): S.CANCELLED,
+    **{
+        (state, action): to
+        for state in (S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD)
+        for action, to in (
+            (Action.COMPLETE, S.COMPLETED), (Action.FAIL, S.FAILED),
+            (Action.CANCEL, S.CANCELLED),
+        )
+    },
     (S.ACCEPTED, Action.START): S.IN_PROGRESS,
-    (S.ACCEPTED, Action.COMPLETE): S.COMPLETED,
-    (S.ACCEPTED, Action.FAIL): S.FAILED,
-    (S.ACCEPTED, Action.CANCEL): S.CANCELLED,
     (S.ACCEPTED, Action.HOLD): S.ON_HOLD,
     (S.IN_PROGRESS, Action.HOLD): S.ON_HOLD,
-    (S.IN_PROGRESS, Action.COMPLETE): S.COMPLETED,
-    (S.IN_PROGRESS, Action.FAIL): S.FAILED,
-    (S.IN_PROGRESS, Action.CANCEL): S.CANCELLED,
     (S.ON_HOLD, Action.RESUME): S.IN_PROGRESS,
-    **{(state, Action.MARK_ENTERED_IN_ERROR): S.ENTERED_IN_ERROR
-       for state in S if state is not S.ENTERED_IN_ERROR},
 }  # fmt: skip
 
 # What moves work forward for the person: not while a gate blocks the referral.

@@ -15,23 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from homeward.common.background import PeriodicTask
-from homeward.common.contracts.referrals import ReferralOverdue
+from homeward.common.contracts.referrals import IN_AGENCY_HANDS
 from homeward.common.db import Database, utcnow
+from homeward.referrals.adapters.repository import save, to_referral
 from homeward.referrals.adapters.tables import EscalationRow, ReferralRow
 from homeward.referrals.domain.deadlines import Overdue, overdue_levels
 from homeward.referrals.domain.lifecycle import ReferralState
-from homeward.referrals.handlers.publishing import SYSTEM_ACTOR, facts, publish, record_history
 from homeward.referrals.settings import ReferralsSettings
 
 logger = logging.getLogger("homeward.referrals.deadlines")
 
-WATCHED = [
-    s.value
-    for s in (
-        ReferralState.REQUESTED, ReferralState.ACCEPTED,
-        ReferralState.IN_PROGRESS, ReferralState.ON_HOLD,
-    )
-]  # fmt: skip
+# Deadlines run while the referral is in the agency's hands (sent, not ended).
+WATCHED = sorted(s.value for s in IN_AGENCY_HANDS)
 
 
 async def check_overdue(
@@ -61,13 +56,20 @@ async def check_overdue(
             key = (referral.id, overdue.kind.value, overdue.level.value)
             if key in done:
                 continue
-            if await _escalate(database, referral_id=referral.id, overdue=overdue, now=now):
+            if await _escalate(
+                database, referral_id=referral.id, overdue=overdue, settings=settings, now=now
+            ):
                 escalated += 1
     return escalated
 
 
 async def _escalate(
-    database: Database, *, referral_id: str, overdue: Overdue, now: datetime
+    database: Database,
+    *,
+    referral_id: str,
+    overdue: Overdue,
+    settings: ReferralsSettings,
+    now: datetime,
 ) -> bool:
     async with database.session() as session:
         referral = await session.get(ReferralRow, referral_id)
@@ -80,13 +82,8 @@ async def _escalate(
         except IntegrityError:
             await session.rollback()  # another replica escalated it first
             return False
-        record_history(session, referral, at=now, actor=SYSTEM_ACTOR,
-                       action=f"overdue-{overdue.kind.value}",
-                       from_state=referral.state, reason_code=overdue.level.value)  # fmt: skip
-        publish(session, referral, ReferralOverdue(
-            **facts(referral), deadline=overdue.kind.value, level=overdue.level.value,
-            due_at=overdue.due_at, detected_at=now,
-        ))  # fmt: skip
+        aggregate = to_referral(referral, settings=settings)
+        await save(session, aggregate, aggregate.escalate(overdue, now=now), row=referral)
         try:
             await session.commit()
         except IntegrityError:

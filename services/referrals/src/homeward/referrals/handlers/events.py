@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.contracts import documents, intake
-from homeward.common.contracts.referrals import ReferralReassigned
 from homeward.common.db import utcnow
-from homeward.common.events import CloudEvent, EventContract
+from homeward.common.events import CloudEvent, HandlerMap
+from homeward.referrals.adapters.repository import save, to_referral
 from homeward.referrals.adapters.tables import (
     KnownCase,
     KnownConsent,
@@ -22,25 +22,9 @@ from homeward.referrals.adapters.tables import (
     ReferralRow,
 )
 from homeward.referrals.domain.directory import normalise_municipality
-from homeward.referrals.domain.lifecycle import (
-    OPEN,
-    Action,
-    ReasonCode,
-    ReferralState,
-    transition,
-)
-from homeward.referrals.handlers.gates import open_referrals_of_person, refresh_gates
-from homeward.referrals.handlers.publishing import (
-    SYSTEM_ACTOR,
-    apply_transition,
-    facts,
-    publish,
-    record_history,
-)
+from homeward.referrals.domain.lifecycle import OPEN
+from homeward.referrals.handlers.gates import gates_of, open_referrals_of_person, refresh_gates
 from homeward.referrals.settings import ReferralsSettings
-
-# States in which the agency is working: revoked consent puts these on hold.
-HOLDABLE = (ReferralState.ACCEPTED.value, ReferralState.IN_PROGRESS.value)
 
 
 class IntakeAndDocumentsHandlers:
@@ -49,28 +33,28 @@ class IntakeAndDocumentsHandlers:
     def __init__(self, settings: ReferralsSettings) -> None:
         self.settings = settings
 
-    def by_event_type(self) -> dict[str, object]:
+    def by_contract(self) -> HandlerMap:
         return {
-            intake.CaseRegistered.event_type: self.case_registered,
-            intake.PersonAdded.event_type: self.person_added,
-            intake.AssessmentRecorded.event_type: self.assessment_recorded,
-            intake.ConsentGranted.event_type: self.consent_granted,
-            intake.ConsentRevoked.event_type: self.consent_revoked,
-            intake.CaseTransferred.event_type: self.case_transferred,
-            intake.CaseClosed.event_type: self.case_closed,
-            intake.CaseIdentitiesErased.event_type: self.identities_erased,
-            documents.ReadinessChanged.event_type: self.readiness_changed,
+            intake.CaseRegistered: self.case_registered,
+            intake.PersonAdded: self.person_added,
+            intake.AssessmentRecorded: self.assessment_recorded,
+            intake.ConsentGranted: self.consent_granted,
+            intake.ConsentRevoked: self.consent_revoked,
+            intake.CaseTransferred: self.case_transferred,
+            intake.CaseClosed: self.case_closed,
+            intake.CaseIdentitiesErased: self.identities_erased,
+            documents.ReadinessChanged: self.readiness_changed,
         }
 
-    async def case_registered(self, session: AsyncSession, event: EventContract,
-                              _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.CaseRegistered)
+    async def case_registered(
+        self, session: AsyncSession, event: intake.CaseRegistered, _: CloudEvent
+    ) -> None:
         await _upsert_case(session, case_id=str(event.case_id), case_code=event.case_code,
                            municipality=event.municipality)  # fmt: skip
 
-    async def person_added(self, session: AsyncSession, event: EventContract,
-                           _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.PersonAdded)
+    async def person_added(
+        self, session: AsyncSession, event: intake.PersonAdded, _: CloudEvent
+    ) -> None:
         await _upsert_case(session, case_id=str(event.case_id), case_code=event.case_code,
                            municipality=event.municipality)  # fmt: skip
         person = await session.get(KnownPerson, str(event.person_id)) or KnownPerson(
@@ -83,17 +67,17 @@ class IntakeAndDocumentsHandlers:
         person.sex = event.sex
         session.add(person)
 
-    async def assessment_recorded(self, session: AsyncSession, event: EventContract,
-                                  _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.AssessmentRecorded)
+    async def assessment_recorded(
+        self, session: AsyncSession, event: intake.AssessmentRecorded, _: CloudEvent
+    ) -> None:
         person = await session.get(KnownPerson, str(event.person_id))
         if person is not None:
             person.need_levels = {**person.need_levels, **event.levels}
             session.add(person)
 
-    async def consent_granted(self, session: AsyncSession, event: EventContract,
-                              _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.ConsentGranted)
+    async def consent_granted(
+        self, session: AsyncSession, event: intake.ConsentGranted, _: CloudEvent
+    ) -> None:
         session.add(KnownConsent(
             consent_id=str(event.consent_id), case_id=str(event.case_id),
             person_id=str(event.person_id), recipient_agency_type=event.recipient_agency_type,
@@ -107,30 +91,25 @@ class IntakeAndDocumentsHandlers:
         ):
             await refresh_gates(session, referral, settings=self.settings, now=now)
 
-    async def consent_revoked(self, session: AsyncSession, event: EventContract,
-                              _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.ConsentRevoked)
+    async def consent_revoked(
+        self, session: AsyncSession, event: intake.ConsentRevoked, _: CloudEvent
+    ) -> None:
         consent = await session.get(KnownConsent, str(event.consent_id))
         if consent is not None:
             consent.revoked_at = event.revoked_at
             session.add(consent)
             await session.flush()
         now = utcnow()
-        for referral in await open_referrals_of_person(
+        for row in await open_referrals_of_person(
             session, person_id=str(event.person_id), agency_type=event.recipient_agency_type
         ):
-            # An override decided before the person withdrew consent no longer stands.
-            referral.consent_override_basis = None
-            await refresh_gates(session, referral, settings=self.settings, now=now)
-            if "consent" in referral.blocked_on and referral.state in HOLDABLE:
-                change = transition(state=ReferralState(referral.state), action=Action.HOLD,
-                                    reason=ReasonCode.CONSENT_REVOKED)  # fmt: skip
-                apply_transition(session, referral, change, actor=SYSTEM_ACTOR, note=None,
-                                 settings=self.settings, now=now)  # fmt: skip
+            referral = to_referral(row, settings=self.settings)
+            events = referral.consent_revoked(**await gates_of(session, row, now=now), now=now)
+            await save(session, referral, events, row=row)
 
-    async def case_transferred(self, session: AsyncSession, event: EventContract,
-                               _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.CaseTransferred)
+    async def case_transferred(
+        self, session: AsyncSession, event: intake.CaseTransferred, _: CloudEvent
+    ) -> None:
         destination = normalise_municipality(event.to_municipality)
         await _upsert_case(session, case_id=str(event.case_id), case_code=event.case_code,
                            municipality=destination)  # fmt: skip
@@ -139,28 +118,22 @@ class IntakeAndDocumentsHandlers:
             ReferralRow.case_id == str(event.case_id),
             col(ReferralRow.state).in_([s.value for s in OPEN]),
         )
-        for referral in (await session.exec(query)).all():
-            origin = referral.municipality
-            if origin == destination:
-                continue  # a redelivered transfer, or one we already followed
-            referral.municipality = destination
-            session.add(referral)
-            record_history(session, referral, at=now, actor=SYSTEM_ACTOR, action="reassigned",
-                           from_state=referral.state, reason_code="case-transferred")  # fmt: skip
-            publish(session, referral, ReferralReassigned(
-                **facts(referral), from_municipality=origin, reassigned_at=now))  # fmt: skip
+        for row in (await session.exec(query)).all():
+            referral = to_referral(row, settings=self.settings)
+            events = referral.reassign(municipality=destination, now=now)
+            await save(session, referral, events, row=row)
 
-    async def case_closed(self, session: AsyncSession, event: EventContract,
-                          _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.CaseClosed)
+    async def case_closed(
+        self, session: AsyncSession, event: intake.CaseClosed, _: CloudEvent
+    ) -> None:
         case = await session.get(KnownCase, str(event.case_id))
         if case is not None:
             case.closed = True
             session.add(case)
 
-    async def identities_erased(self, session: AsyncSession, event: EventContract,
-                                _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, intake.CaseIdentitiesErased)
+    async def identities_erased(
+        self, session: AsyncSession, event: intake.CaseIdentitiesErased, _: CloudEvent
+    ) -> None:
         case = await session.get(KnownCase, str(event.case_id))
         if case is not None:
             case.identities_erased_at = event.erased_at
@@ -174,9 +147,9 @@ class IntakeAndDocumentsHandlers:
             person.sex = None
             session.add(person)
 
-    async def readiness_changed(self, session: AsyncSession, event: EventContract,
-                                _: CloudEvent) -> None:  # fmt: skip
-        assert isinstance(event, documents.ReadinessChanged)
+    async def readiness_changed(
+        self, session: AsyncSession, event: documents.ReadinessChanged, _: CloudEvent
+    ) -> None:
         readiness = await session.get(KnownReadiness, str(event.person_id))
         if readiness is not None and readiness.computed_at > event.computed_at:
             return  # an older computation arriving late must not undo a newer one

@@ -1,8 +1,7 @@
-"""Applying the consent and documents gates to stored referrals, from requests and events.
+"""The consent and documents gates of stored referrals, from the read models.
 
-`refresh_gates` is the one place a referral becomes blocked or unblocked: it recomputes both
-gates from the read models, stages Blocked/Unblocked events for what changed, and sends a
-referral whose sending was asked for once nothing blocks it any more.
+`current_gates` answers what blocks a referral now; `refresh_gates` hands that to the
+aggregate (which decides the Blocked/Unblocked events and a waiting send) and saves it.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from homeward.common.contracts.referrals import ReferralBlocked, ReferralUnblocked
+from homeward.referrals.adapters.repository import save, to_referral
 from homeward.referrals.adapters.tables import KnownConsent, KnownReadiness, ReferralRow
 from homeward.referrals.domain.gates import (
     ConsentFact,
@@ -20,14 +19,7 @@ from homeward.referrals.domain.gates import (
     missing_consent,
     missing_documents,
 )
-from homeward.referrals.domain.lifecycle import OPEN, Action, ReferralState, transition
-from homeward.referrals.handlers.publishing import (
-    SYSTEM_ACTOR,
-    apply_transition,
-    facts,
-    publish,
-    record_history,
-)
+from homeward.referrals.domain.lifecycle import OPEN
 from homeward.referrals.settings import ReferralsSettings
 
 
@@ -52,71 +44,41 @@ async def readiness_of(session: AsyncSession, *, person_id: str) -> Readiness | 
     return Readiness(ready_categories=frozenset(row.ready_categories), missing=row.missing)
 
 
-async def evaluate_gates(session: AsyncSession, referral: ReferralRow, *, now: datetime) -> None:
-    """Recompute what blocks the referral from the read models (no events)."""
-    consents = await consents_of(session, person_id=referral.person_id)
-    referral.missing_consent = missing_consent(
-        disclose=referral.disclose, consents=consents, agency_type=referral.agency_type,
-        today=now.date(),
+async def current_gates(
+    session: AsyncSession,
+    *,
+    person_id: str,
+    agency_type: str,
+    disclose: list[str],
+    service_category: str,
+    now: datetime,
+) -> dict[str, list]:
+    """What the read models say blocks such a referral: the aggregate's gate arguments."""
+    consents = await consents_of(session, person_id=person_id)
+    readiness = await readiness_of(session, person_id=person_id)
+    return {
+        "missing_consent": missing_consent(
+            disclose=disclose, consents=consents, agency_type=agency_type, today=now.date()
+        ),
+        "missing_documents": missing_documents(
+            readiness=readiness, service_category=service_category
+        ),
+    }
+
+
+async def gates_of(session: AsyncSession, row: ReferralRow, *, now: datetime) -> dict[str, list]:
+    return await current_gates(
+        session, person_id=row.person_id, agency_type=row.agency_type, disclose=row.disclose,
+        service_category=row.service_category, now=now,
     )  # fmt: skip
-    readiness = await readiness_of(session, person_id=referral.person_id)
-    referral.missing_documents = missing_documents(
-        readiness=readiness, service_category=referral.service_category
-    )
-
-
-def stage_blocked_events(referral: ReferralRow, session: AsyncSession, gates: list[str], *,
-                         now: datetime) -> None:  # fmt: skip
-    for gate in gates:
-        publish(session, referral, ReferralBlocked(
-            **facts(referral), blocked_on=gate,
-            missing_documents=referral.missing_documents if gate == "documents" else [],
-            missing_consent_categories=referral.missing_consent if gate == "consent" else [],
-            blocked_at=now,
-        ))  # fmt: skip
 
 
 async def refresh_gates(
-    session: AsyncSession,
-    referral: ReferralRow,
-    *,
-    settings: ReferralsSettings,
-    now: datetime,
-    actor: str = SYSTEM_ACTOR,
+    session: AsyncSession, row: ReferralRow, *, settings: ReferralsSettings, now: datetime
 ) -> None:
-    before = set(referral.blocked_on)
-    await evaluate_gates(session, referral, now=now)
-    after = set(referral.blocked_on)
-    session.add(referral)
-    if newly := sorted(after - before):
-        stage_blocked_events(referral, session, newly, now=now)
-        record_history(session, referral, at=now, actor=actor, action="blocked",
-                       from_state=referral.state, reason_code="+".join(newly))  # fmt: skip
-    await release_if_clear(session, referral, was_blocked=bool(before), settings=settings,
-                           now=now, actor=actor)  # fmt: skip
-
-
-async def release_if_clear(
-    session: AsyncSession,
-    referral: ReferralRow,
-    *,
-    was_blocked: bool,
-    settings: ReferralsSettings,
-    now: datetime,
-    actor: str,
-) -> None:
-    """Announce the end of a block and send the referral if its sending was asked for."""
-    if referral.blocked_on:
-        return
-    if was_blocked:
-        publish(session, referral, ReferralUnblocked(**facts(referral), unblocked_at=now))
-        record_history(session, referral, at=now, actor=actor, action="unblocked",
-                       from_state=referral.state)  # fmt: skip
-    if referral.send_requested and referral.state == ReferralState.DRAFT.value:
-        # The coordinator already asked to send it: the referral proceeds on its own.
-        change = transition(state=ReferralState.DRAFT, action=Action.SEND)
-        apply_transition(session, referral, change, actor=actor, note=None, settings=settings,
-                         now=now)  # fmt: skip
+    referral = to_referral(row, settings=settings)
+    events = referral.update_gates(**await gates_of(session, row, now=now), now=now)
+    await save(session, referral, events, row=row)
 
 
 async def open_referrals_of_person(

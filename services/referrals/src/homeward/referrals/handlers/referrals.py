@@ -10,34 +10,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
-from homeward.common.contracts.referrals import ReferralConsentOverridden, ReferralCreated
 from homeward.common.db import utcnow
-from homeward.common.errors import Conflict
-from homeward.referrals.adapters.tables import AgencyRow, KnownPerson, ReferralRow
+from homeward.referrals.adapters.repository import deadlines_for, save, to_referral
+from homeward.referrals.adapters.tables import AgencyRow, KnownPerson, ReferralRow, new_id
 from homeward.referrals.commands import CreateReferral, OverrideConsent
 from homeward.referrals.domain.directory import check_agency_can_receive
 from homeward.referrals.domain.errors import RuleViolation
 from homeward.referrals.domain.gates import FOUNDATIONAL_CATEGORIES, sequencing_warning
-from homeward.referrals.domain.lifecycle import (
-    Action,
-    Outcome,
-    ReasonCode,
-    ReferralState,
-    transition,
-)
+from homeward.referrals.domain.lifecycle import Action, Outcome, ReasonCode
+from homeward.referrals.domain.referral import Referral
 from homeward.referrals.handlers.access import case_in_scope, referral_in_scope
 from homeward.referrals.handlers.directory import agency_facts
-from homeward.referrals.handlers.gates import (
-    evaluate_gates,
-    release_if_clear,
-    stage_blocked_events,
-)
-from homeward.referrals.handlers.publishing import (
-    apply_transition,
-    facts,
-    publish,
-    record_history,
-)
+from homeward.referrals.handlers.gates import current_gates
 from homeward.referrals.settings import ReferralsSettings
 
 
@@ -79,34 +63,25 @@ async def create_referral(
             "for this person (sequencing rule)"
         )
     now = utcnow()
-    referral = ReferralRow(
-        case_id=case.case_id, case_code=case.case_code, person_id=person.person_id,
+    disclose = sorted({c.value for c in command.disclose})
+    gates = await current_gates(
+        session, person_id=person.person_id, agency_type=agency.agency_type, disclose=disclose,
+        service_category=category, now=now,
+    )  # fmt: skip
+    referral, events = Referral.create(
+        id=new_id(), case_id=case.case_id, case_code=case.case_code, person_id=person.person_id,
         person_code=person.person_code, municipality=case.municipality, agency_id=agency.id,
         agency_type=agency.agency_type, service_category=category,
-        priority=command.priority.value, reason=command.reason,
-        disclose=sorted({c.value for c in command.disclose}), state=ReferralState.DRAFT.value,
-        warnings=[warning] if warning else [], created_at=now, created_by=principal.actor,
-        send_requested=command.send,
+        priority=command.priority.value, reason=command.reason, disclose=disclose,
+        warnings=[warning] if warning else [], created_by=principal.actor,
+        deadlines=deadlines_for(settings, category), send=command.send, now=now, **gates,
     )  # fmt: skip
-    await evaluate_gates(session, referral, now=now)
-    session.add(referral)
-    await session.flush()
-    record_history(session, referral, at=now, actor=principal.actor, action="create",
-                   from_state=None)  # fmt: skip
-    publish(session, referral, ReferralCreated(
-        **facts(referral), disclosed_categories=referral.disclose,
-        blocked_on=referral.blocked_on, warnings=referral.warnings, created_at=now,
-    ))  # fmt: skip
-    stage_blocked_events(referral, session, referral.blocked_on, now=now)
-    if command.send and not referral.blocked_on:
-        change = transition(state=ReferralState.DRAFT, action=Action.SEND)
-        apply_transition(session, referral, change, actor=principal.actor, note=None,
-                         settings=settings, now=now)  # fmt: skip
+    row = await save(session, referral, events)
     record_audit(session, principal=principal, action="referral.created",
                  case_code=case.case_code, subject_code=person.person_code,
                  fields=referral.disclose, purpose="referral")  # fmt: skip
     await session.commit()
-    return referral
+    return row
 
 
 async def act_on_referral(
@@ -121,28 +96,17 @@ async def act_on_referral(
     settings: ReferralsSettings,
 ) -> ReferralRow:
     """Any lifecycle action; the route has already checked the caller's side (role)."""
-    referral = await referral_in_scope(
+    row = await referral_in_scope(
         session, referral_id=referral_id, principal=principal, for_update=True
     )
-    now = utcnow()
-    state = ReferralState(referral.state)
-    if action is Action.SEND and referral.blocked_on:
-        if state is not ReferralState.DRAFT:
-            transition(state=state, action=action)  # raises the 409 with allowed states
-        # Sending is remembered; the referral goes out when the gates clear.
-        referral.send_requested = True
-        session.add(referral)
-        record_history(session, referral, at=now, actor=principal.actor,
-                       action="send-requested", from_state=referral.state, note=note)  # fmt: skip
-    else:
-        change = transition(state=state, action=action, reason=reason, outcome=outcome,
-                            blocked=bool(referral.blocked_on))  # fmt: skip
-        apply_transition(session, referral, change, actor=principal.actor, note=note,
-                         settings=settings, now=now)  # fmt: skip
+    referral = to_referral(row, settings=settings)
+    events = referral.act(action, actor=principal.actor, now=utcnow(), reason=reason,
+                          outcome=outcome, note=note)  # fmt: skip
+    await save(session, referral, events, row=row)
     record_audit(session, principal=principal, action=f"referral.{action.value}",
                  case_code=referral.case_code, subject_code=referral.person_code)  # fmt: skip
     await session.commit()
-    return referral
+    return row
 
 
 async def override_consent(
@@ -154,25 +118,17 @@ async def override_consent(
     settings: ReferralsSettings,
 ) -> ReferralRow:
     """A supervisor lifts the consent block on a legal basis; reason in the history, audited."""
-    referral = await referral_in_scope(
+    row = await referral_in_scope(
         session, referral_id=referral_id, principal=principal, for_update=True
     )
-    if "consent" not in referral.blocked_on:
-        raise Conflict("this referral is not blocked on consent", allowed_next_states=[])
-    now = utcnow()
+    referral = to_referral(row, settings=settings)
     overridden = list(referral.missing_consent)
-    referral.consent_override_basis = command.legal_basis.value
-    record_history(session, referral, at=now, actor=principal.actor, action="consent-override",
-                   from_state=referral.state, reason_code=command.legal_basis.value,
-                   note=command.reason)  # fmt: skip
-    publish(session, referral, ReferralConsentOverridden(
-        **facts(referral), legal_basis=command.legal_basis.value,
-        overridden_categories=overridden, overridden_at=now,
-    ))  # fmt: skip
-    await release_if_clear(session, referral, was_blocked=True, settings=settings, now=now,
-                           actor=principal.actor)  # fmt: skip
+    events = referral.override_consent(legal_basis=command.legal_basis.value,
+                                       reason=command.reason, actor=principal.actor,
+                                       now=utcnow())  # fmt: skip
+    await save(session, referral, events, row=row)
     record_audit(session, principal=principal, action="referral.consent-overridden",
                  case_code=referral.case_code, subject_code=referral.person_code,
                  fields=overridden, purpose=command.legal_basis.value)  # fmt: skip
     await session.commit()
-    return referral
+    return row
