@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import random
 import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -23,13 +24,11 @@ CONSOLE_PORT_OFFSET = len(SERVICES) + 1
 
 
 def free_port_block(size: int) -> int:
-    """A first port whose `size` successors are all free on loopback."""
+    """A first port whose `size` successors are all free on loopback. Below the ephemeral
+    range (32768 and up on Linux), so that no process's outgoing connection takes one of
+    them between this check and the child that listens there."""
     for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        if first + size >= 65535:
-            continue
+        first = random.randrange(20_000, 32_000 - size)
         try:
             for port in range(first, first + size):
                 with socket.socket() as s:
