@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import random
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
