@@ -16,7 +16,7 @@ from tests.console.test_security import demo_case_id
 from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.stack
-LANGUAGE_BUTTON = {"kk": "Қазақша", "uz": "Oʻzbekcha"}  # noqa: RUF001 (Uzbek's oʻ)
+LANGUAGE_BUTTON = {"kk": "Қазақша", "uz": "Oʻzbekcha"}
 
 
 async def visit(page: Page, url: str, locale: str) -> None:
