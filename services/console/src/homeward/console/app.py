@@ -38,6 +38,8 @@ from homeward.console.settings import ConsoleSettings
 from homeward.console.web import COOKIE, Console, CsrfRefused, SignInRequired, login_path, viewer
 
 MIGRATIONS = "homeward.console.migrations"
+# The route modules, each with its `router`.
+PAGES = (assets, auth, home, cases, flows, referrals, live)
 logger = logging.getLogger("homeward.console")
 
 
@@ -105,7 +107,7 @@ def create_app(
         SecurityHeaders, origin=settings.public_base_url, issuer=settings.oidc_issuer
     )
     app.add_middleware(RequestContext, service="console")
-    for module in (assets, auth, home, cases, flows, referrals, live):
+    for module in PAGES:
         app.include_router(module.router)
     _operations(app, database)
     return app
