@@ -68,9 +68,10 @@ async def console(tmp_path: Path, apis: FakeApis) -> AsyncIterator[tuple[httpx.A
     async with LifespanManager(app):
         store = app.state.console.store
         cookie, session = await store.create()
+        user = {"username": "coordinator.riverton", "locale": None,
+                "municipality": "riverton", "roles": ["coordinator"]}  # fmt: skip
         session.secrets = {"access_token": TOKEN, "refresh_token": "r", "id_token": None,
-                           "user": {"username": "coordinator.riverton", "locale": None,
-                                    "municipality": "riverton", "roles": ["coordinator"]}}  # fmt: skip
+                           "user": user}  # fmt: skip
         session.access_expires_at = utcnow() + timedelta(minutes=5)
         await store.save(session)
         transport = httpx.ASGITransport(app=app)
@@ -136,7 +137,8 @@ async def test_field_errors_from_the_api_land_on_the_fields_with_the_input_kept(
     apis.on("POST", f"/v1/cases/{CASE_ID}/persons/{PERSON_ID}/assessments", status=422,
             body={"status": 422, "errors": errors})  # fmt: skip
     form = {"csrf_token": session.csrf_token, "assessed_on-day": "3", "assessed_on-month": "3",
-            "assessed_on-year": "2025", "level-education": "high", "notes": "kept as typed"}  # fmt: skip
+            "assessed_on-year": "2025", "level-education": "high",
+            "notes": "kept as typed"}  # fmt: skip
     page = await client.post(f"/cases/{CASE_ID}/persons/{PERSON_ID}/assessment", data=form)
     assert page.status_code == 422
     assert '<a href="#notes">This is too long</a>' in page.text
