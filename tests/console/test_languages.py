@@ -104,3 +104,31 @@ async def test_the_referral_form_by_keyboard_alone(
     await expect(page.locator("#referral-status")).to_be_visible()
     await tab_to("#referral-status form button")  # and sending is one key away
     await context.close()
+
+
+async def test_registering_a_family_in_the_browser(stack: RunningStack, browser) -> None:
+    """Persons, a guardian and an identity, without JavaScript's help: rows are plain fields."""
+    context = await new_context(browser, locale="en-GB")
+    page = await context.new_page()
+    await sign_in(page, stack, "coordinator.riverton")
+    await page.goto(stack.console_url + "/cases/new")
+    await assert_accessible(page)
+    await page.fill("#return_operation", "Autumn return")
+    await page.locator("#placement").check()
+    await page.select_option("#role-1", "mother")
+    await page.fill("#born-1", "1990")
+    await page.select_option("#sex-1", "female")
+    await page.fill("#name-1", "Test Mother (made up)")
+    await page.select_option("#role-2", "child")
+    await page.fill("#born-2", "20l5")  # a typo: the form answers, keeping what was typed
+    await page.select_option("#guardian-2", "1")
+    await page.locator("main form button[type=submit]").click()
+    await expect(page.locator('.error-summary a[href="#born-2"]')).to_be_visible()
+    assert await page.input_value("#name-1") == "Test Mother (made up)"
+    await assert_accessible(page)
+    await page.fill("#born-2", "2015")
+    await page.locator("main form button[type=submit]").click()
+    await page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}\?done=registered"))
+    await expect(page.locator("table.table tbody tr")).to_have_count(2)
+    assert "Test Mother" not in await page.content()  # the identity is never shown back
+    await context.close()
