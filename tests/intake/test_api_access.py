@@ -66,6 +66,8 @@ ENDPOINTS = [
     Endpoint("read_latest_assessment", "GET", _case("/persons/{child}/assessments/latest"),
              READER, "case"),
     Endpoint("list_consents", "GET", _case("/persons/{child}/consents"), READER, "case"),
+    Endpoint("list_case_assessments", "GET", _case("/assessments"), READER, "case"),
+    Endpoint("list_case_consents", "GET", _case("/consents"), READER, "case"),
     Endpoint("list_transfers", "GET", lambda _: "/v1/transfers", READER, "none"),
     Endpoint("list_audit_entries", "GET", lambda _: "/v1/audit", {"auditor"}, "none"),
     Endpoint("register_case", "POST", lambda _: "/v1/cases", WRITER, "none", family()),
