@@ -64,7 +64,8 @@ async def seed(stack: RunningStack) -> tuple[str, str, str]:
         while len(created) < 15 and time.monotonic() < deadline:
             agency, category = offers[len(created) % len(offers)]
             body = {"case_id": case["id"], "person_id": people[len(created) % 6]["id"],
-                    "agency_id": agency, "service_category": category, "reason": "bench run"}  # fmt: skip
+                    "agency_id": agency, "service_category": category,
+                    "reason": "bench run"}  # fmt: skip
             answer = await http.post(f"{referrals}/v1/referrals", json=body)
             if answer.status_code == 201:
                 created.append(answer.json()["id"])
@@ -124,8 +125,10 @@ async def main() -> None:
                 for asset in assets:
                     body = (await http.get(stack.console_url + asset)).content
                     asset_bytes += len(gzip.compress(body))
-                person = re.search(rf"/cases/{case_id}/persons/([0-9a-f-]+)/assessment",
-                                   (await http.get(f"{stack.console_url}/cases/{case_id}")).text)  # fmt: skip
+                family_page = await http.get(f"{stack.console_url}/cases/{case_id}")
+                person = re.search(
+                    rf"/cases/{case_id}/persons/([0-9a-f-]+)/assessment", family_page.text
+                )
                 assert person
                 pages = [
                     "/", f"/find?code={code.lower().replace('-', '')}", "/cases",
@@ -148,5 +151,7 @@ async def main() -> None:
         print(f"  {label[:44]:<44} {row['bytes'] / 1024:>8.1f} {row['p50']:>8.1f} "
               f"{row['p95']:>8.1f} {calls.get(row['request_id'], 0):>10}")  # fmt: skip
     heaviest = max(r["bytes"] for r in results)
-    print(f"  heaviest page {heaviest / 1024:.1f} KB; first load "
-          f"{(heaviest + asset_bytes) / 1024:.1f} KB; at {datetime.now(UTC):%Y-%m-%d}")
+    print(
+        f"  heaviest page {heaviest / 1024:.1f} KB; first load "
+        f"{(heaviest + asset_bytes) / 1024:.1f} KB; at {datetime.now(UTC):%Y-%m-%d}"
+    )
