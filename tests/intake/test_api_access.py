@@ -137,7 +137,8 @@ async def _setup(intake: ServiceHarness) -> dict[str, str]:
         )
     typed_code = case["code"].lower().replace("-", "")
     return {"case": case["id"], "typed_code": typed_code, "mother": mother, "child": child,
-            "consent": consent["id"], "transfer_a": transfers[0]["id"], "transfer_b": transfers[1]["id"]}  # fmt: skip
+            "consent": consent["id"], "transfer_a": transfers[0]["id"],
+            "transfer_b": transfers[1]["id"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("user", list(USERS))
