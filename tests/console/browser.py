@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -44,9 +45,17 @@ async def new_context(browser: Any, *, locale: str) -> BrowserContext:
 
 async def assert_accessible(page: Page) -> None:
     """axe-core on the page as it is: no violation of WCAG 2.2 A and AA."""
-    result = await page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
+    for attempt in range(3):
+        try:
+            result = await page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+            )
+            break
+        except PlaywrightError:
+            # A live region was replaced under axe's feet (a notification arrived): again.
+            if attempt == 2:
+                raise
+            await page.wait_for_timeout(300)
     violations = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
     ]

@@ -1,6 +1,6 @@
 """The coordinator's journey in Chromium, as a coordinator works: sign in on the identity
 provider's page, find the demo family by a code typed carelessly, record an assessment, refer
-the child child to a school and see the documents block before sending, watch the referral
+the elder child to a school and see the documents block before sending, watch the referral
 unblock live when a documents officer records the birth certificate, sign out. Once in
 English (screenshots for the README), once in Russian with no English string left; axe-core
 on every page of both."""
@@ -31,10 +31,10 @@ pytestmark = pytest.mark.stack
 WORDS = {
     "en": {"blocked": "Blocked: documents are missing", "clear": "Nothing blocks this referral",
            "signed_out": "You are signed out", "assessed": "The assessment was recorded.",
-           "high": "High", "school": "School enrolment"},
+           "high": "High", "consented": "The consent was recorded."},
     "ru": {"blocked": "Заблокировано: не хватает документов",
            "clear": "Направлению ничего не мешает", "signed_out": "Вы вышли из системы",
-           "assessed": "Оценка записана.", "high": "Высокая", "school": "Зачисление в школу"},
+           "assessed": "Оценка записана.", "high": "Высокая", "consented": "Согласие записано."},
 }  # fmt: skip
 
 
@@ -82,7 +82,7 @@ async def readiness_known(stack: RunningStack, case_code: str, born: int) -> boo
         return readiness.status_code == 200
 
 
-# Each run refers a child whose birth certificate is still missing: the child, then the younger.
+# Each run refers a child whose birth certificate is still missing: the elder, then the younger.
 @pytest.mark.parametrize(("locale", "born"), [("en", 2016), ("ru", 2020)])
 async def test_the_coordinator_journey(
     stack: RunningStack, browser, demo_code: str, locale: str, born: int
@@ -118,7 +118,18 @@ async def test_the_coordinator_journey(
     if locale == "en":
         await page.screenshot(path=str(SCREENSHOTS / "family.png"), full_page=True)
 
-    # Refer the child child to a school: the documents block shows before anything is sent.
+    # The guardian's consent for the school to receive education data (a child's is theirs).
+    await child.locator('a[href$="/consent"]').click()
+    await check(page, locale)
+    await page.select_option("#recipient_agency_type", "school")
+    await page.locator('input[name="categories"][value="education"]').check()
+    next_year = datetime.now(UTC).year + 1
+    for part, value in (("day", "1"), ("month", "6"), ("year", str(next_year))):
+        await page.fill(f"#valid_until-{part}", value)
+    await page.locator("main form[method=post]:not([action]) button").click()
+    await expect(page.locator(".notification-banner")).to_contain_text(words["consented"])
+
+    # Refer the child to a school: the documents block shows before anything is sent.
     await eventually(lambda: readiness_known(stack, demo_code, born),
                      what="documents knows the child's readiness")  # fmt: skip
     await child.locator('a[href*="/refer?person="]').click()

@@ -66,6 +66,8 @@ ENDPOINTS = [
     Endpoint("read_latest_assessment", "GET", _case("/persons/{child}/assessments/latest"),
              READER, "case"),
     Endpoint("list_consents", "GET", _case("/persons/{child}/consents"), READER, "case"),
+    Endpoint("list_case_assessments", "GET", _case("/assessments"), READER, "case"),
+    Endpoint("list_case_consents", "GET", _case("/consents"), READER, "case"),
     Endpoint("list_transfers", "GET", lambda _: "/v1/transfers", READER, "none"),
     Endpoint("list_audit_entries", "GET", lambda _: "/v1/audit", {"auditor"}, "none"),
     Endpoint("register_case", "POST", lambda _: "/v1/cases", WRITER, "none", family()),
@@ -135,7 +137,8 @@ async def _setup(intake: ServiceHarness) -> dict[str, str]:
         )
     typed_code = case["code"].lower().replace("-", "")
     return {"case": case["id"], "typed_code": typed_code, "mother": mother, "child": child,
-            "consent": consent["id"], "transfer_a": transfers[0]["id"], "transfer_b": transfers[1]["id"]}  # fmt: skip
+            "consent": consent["id"], "transfer_a": transfers[0]["id"],
+            "transfer_b": transfers[1]["id"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("user", list(USERS))

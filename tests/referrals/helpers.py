@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from homeward.common.codes import UNAMBIGUOUS_ALPHABET
 from homeward.common.contracts import documents, intake
 from homeward.common.events import CloudEvent, EventContract, Producer
+
+
+def random_code(prefix: str) -> str:
+    """A well-formed code, as intake makes them (`HW-7KQ3-M9`, `P-4TXR-8N`)."""
+    symbols = "".join(secrets.choice(UNAMBIGUOUS_ALPHABET) for _ in range(6))
+    return f"{prefix}-{symbols[:4]}-{symbols[4:]}"
 
 
 def now() -> datetime:
@@ -26,7 +34,9 @@ class Family:
     case_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     mother: str = field(default_factory=lambda: str(uuid.uuid4()))
     child: str = field(default_factory=lambda: str(uuid.uuid4()))
-    code: str = field(default_factory=lambda: f"HW-{uuid.uuid4().hex[:4].upper()}-T1")
+    code: str = field(default_factory=lambda: random_code("HW"))
+    mother_code: str = field(default_factory=lambda: random_code("P"))
+    child_code: str = field(default_factory=lambda: random_code("P"))
 
     def registered(self) -> list[EventContract]:
         base = {"case_id": self.case_id, "case_code": self.code, "municipality": self.municipality}
@@ -34,10 +44,10 @@ class Family:
             intake.CaseRegistered(**base, placement="rehabilitation-centre",
                                   arrival_date=today_plus(-10), person_count=2,
                                   registered_at=now()),
-            intake.PersonAdded(**base, person_id=self.mother, person_code="P-MOTH-01",
+            intake.PersonAdded(**base, person_id=self.mother, person_code=self.mother_code,
                                household_role="mother", birth_year=1994, sex="female",
                                age_group="adult"),
-            intake.PersonAdded(**base, person_id=self.child, person_code="P-CHLD-01",
+            intake.PersonAdded(**base, person_id=self.child, person_code=self.child_code,
                                household_role="child", birth_year=2016, sex="female",
                                age_group="child", guardian_person_id=self.mother),
             intake.AssessmentRecorded(**base, assessment_id=str(uuid.uuid4()),

@@ -3,6 +3,11 @@ prompt, SSO session lifespans, refresh rotation, logout, userinfo."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,6 +22,17 @@ VERIFIER = "a-verifier-of-the-required-length-0123456789"
 
 def query_of(response: httpx.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def form_action(page: httpx.Response) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
 
 
 def auth_params(**overrides: str | None) -> dict[str, str]:
@@ -356,3 +372,80 @@ async def test_the_password_and_client_credentials_grants_give_an_id_token_for_o
     assert password.json()["id_token"] and password.json()["refresh_token"]
     assert service.json()["id_token"] and "refresh_token" not in service.json()
     assert "id_token" not in plain.json()
+
+
+async def test_two_login_tabs_of_one_browser_both_work(
+    identity_provider: RunningIdentityProvider,
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        first = await browser.get(identity_provider.authorization_endpoint, params=auth_params())
+        second = await browser.get(
+            identity_provider.authorization_endpoint, params=auth_params(state="s-2")
+        )
+        answers = [
+            await browser.post(
+                page.url.join(html.unescape(form_action(page))),
+                data={"username": "auditor", "password": "demo"},
+            )
+            for page in (first, second)
+        ]
+
+    assert [answer.status_code for answer in answers] == [303, 303]
+    assert [query_of(answer)["state"] for answer in answers] == ["s-1", "s-2"]
+
+
+async def test_a_login_page_left_open_too_long_times_out(
+    own_issuer: RunningIdentityProvider, clock: FakeClock
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        page = await browser.get(own_issuer.authorization_endpoint, params=auth_params())
+        clock.advance(own_issuer.realm.lifespans.login + 1)
+        late = await browser.post(
+            page.url.join(html.unescape(form_action(page))),
+            data={"username": "auditor", "password": "demo"},
+        )
+
+    assert late.status_code == 400 and "location" not in late.headers
+    assert "timed out" in late.text
+
+
+async def test_acr_says_whether_the_password_or_the_sso_cookie_signed_in(
+    identity_provider: RunningIdentityProvider,
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        typed = await exchange(identity_provider, await signed_in(identity_provider, browser))
+        silent = await exchange(identity_provider, await signed_in(identity_provider, browser))
+
+    assert claims_of(typed.json()["access_token"])["acr"] == "1"
+    assert claims_of(typed.json()["id_token"])["acr"] == "1"
+    assert claims_of(silent.json()["access_token"])["acr"] == "0"
+
+
+async def test_max_age_asks_again_for_an_older_authentication(
+    own_issuer: RunningIdentityProvider, clock: FakeClock
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        await signed_in(own_issuer, browser)
+        clock.advance(120)
+        recent_enough = await browser.get(
+            own_issuer.authorization_endpoint, params=auth_params(max_age="300")
+        )
+        too_old = await browser.get(
+            own_issuer.authorization_endpoint, params=auth_params(max_age="60")
+        )
+        silent_too_old = await browser.get(
+            own_issuer.authorization_endpoint, params=auth_params(max_age="60", prompt="none")
+        )
+
+    assert recent_enough.status_code == 302 and "code" in query_of(recent_enough)
+    assert too_old.status_code == 200 and 'name="password"' in too_old.text
+    assert query_of(silent_too_old)["error"] == "login_required"
+
+
+async def test_the_authorization_endpoint_takes_a_form_post_too(
+    identity_provider: RunningIdentityProvider,
+) -> None:
+    async with httpx.AsyncClient() as browser:
+        page = await browser.post(identity_provider.authorization_endpoint, data=auth_params())
+
+    assert page.status_code == 200 and 'name="username"' in page.text

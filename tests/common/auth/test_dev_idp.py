@@ -240,3 +240,17 @@ def test_the_realm_export_keeps_authorisation_attributes_out_of_users_hands() ->
         assert declared[name]["permissions"]["edit"] == ["admin"]
     assert "unmanagedAttributePolicy" not in profile
     assert not any("required" in attribute for attribute in profile["attributes"])
+
+
+@pytest.mark.parametrize(
+    ("username", "locale"),
+    [("coordinator.lakeside", "ru"), ("documents.lakeside", "kk"), ("supervisor.lakeside", "uz")],
+)
+async def test_a_users_locale_attribute_is_the_locale_claim(
+    username: str, locale: str, identity_provider: RunningIdentityProvider
+) -> None:
+    with_locale = claims_of(await identity_provider.password_token(username))
+    without = claims_of(await identity_provider.password_token("coordinator.riverton"))
+
+    assert with_locale["locale"] == locale
+    assert "locale" not in without

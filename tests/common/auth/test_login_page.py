@@ -1,4 +1,5 @@
-"""The issuer's login page: Keycloak's form fields, errors in the page, four languages from
+"""The issuer's login page (wrong passwords on an issuer of their own, so that no lockout
+reaches other tests): Keycloak's form fields, errors in the page, four languages from
 one gettext catalogue per locale, and a page that holds up without script or CDN."""
 
 from __future__ import annotations
@@ -162,10 +163,10 @@ async def test_the_switcher_changes_the_language_of_the_open_login(
 
 
 async def test_a_wrong_password_is_shown_in_the_page_with_the_username_kept(
-    identity_provider: RunningIdentityProvider,
+    own_issuer: RunningIdentityProvider,
 ) -> None:
     async with httpx.AsyncClient() as browser:
-        page = await open_login(identity_provider, browser)
+        page = await open_login(own_issuer, browser)
         failed = await browser.post(
             form_action(page), data={"username": "supervisor.riverton", "password": "guess"}
         )
@@ -191,10 +192,10 @@ async def test_a_login_form_posted_from_another_browser_is_refused(
 
 
 async def test_an_unknown_user_and_a_wrong_password_look_the_same(
-    identity_provider: RunningIdentityProvider,
+    own_issuer: RunningIdentityProvider,
 ) -> None:
     async with httpx.AsyncClient() as browser:
-        page = await open_login(identity_provider, browser)
+        page = await open_login(own_issuer, browser)
         wrong = await browser.post(
             form_action(page), data={"username": "admin", "password": "guess"}
         )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from homeward.common.auth import Role
+from homeward.common.idp.i18n import LANGUAGES
 from homeward.common.idp.realm import DEFAULT_REALM_PATH, load_realm
 
 EXPORT: dict[str, Any] = json.loads(DEFAULT_REALM_PATH.read_text(encoding="utf-8"))
@@ -256,6 +257,32 @@ def test_the_dev_issuer_reads_the_console_client_and_the_realms_browser_settings
     assert realm.lifespans.access_code == EXPORT["accessCodeLifespan"]
     assert realm.brute_force.enabled is EXPORT["bruteForceProtected"] is True
     assert realm.brute_force.failure_factor == EXPORT["failureFactor"]
-    assert realm.supported_locales == ("en", "ru", "kk", "uz")
+    # Keycloak offers the languages the development issuer's login page speaks.
+    assert EXPORT["internationalizationEnabled"] is True
+    assert EXPORT["supportedLocales"] == list(LANGUAGES) == ["en", "ru", "kk", "uz"]
     # Every refresh token is good once, in Keycloak as in the development issuer.
     assert EXPORT["revokeRefreshToken"] is True and EXPORT["refreshTokenMaxReuse"] == 0
+
+
+# Keycloak's theme message keys the realm overrides, and the login page's English msgids.
+KEYCLOAK_LOGIN_MESSAGES = {
+    "loginAccountTitle": "Sign in to Homeward",
+    "username": "Username",
+    "password": "Password",
+    "doLogIn": "Sign in",
+    "invalidUserMessage": "Invalid username or password.",
+    "doLogout": "Sign out",
+}
+
+
+@pytest.mark.parametrize("locale", ["kk", "uz"])
+def test_keycloaks_login_texts_for_kazakh_and_uzbek_are_the_dev_issuers(locale: str) -> None:
+    # Keycloak's own themes may lack these two languages; the realm's overrides give its
+    # login page the dev issuer's translations, from the same catalogue.
+    from homeward.common.idp.i18n import translations
+
+    gettext = translations(locale).gettext
+    assert EXPORT["localizationTexts"][locale] == {
+        key: gettext(message) for key, message in KEYCLOAK_LOGIN_MESSAGES.items()
+    }
+    assert all(gettext(message) != message for message in KEYCLOAK_LOGIN_MESSAGES.values())

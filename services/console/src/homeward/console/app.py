@@ -27,7 +27,7 @@ from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
-from homeward.console.api import assets, auth, cases, flows, home, live, referrals
+from homeward.console.api import assets, auth, cases, flows, home, live, referrals, register
 from homeward.console.clients import ApiRefusal, ServiceUnavailable
 from homeward.console.forms import REFUSALS
 from homeward.console.i18n import LOCALES, Formats, translations
@@ -38,6 +38,8 @@ from homeward.console.settings import ConsoleSettings
 from homeward.console.web import COOKIE, Console, CsrfRefused, SignInRequired, login_path, viewer
 
 MIGRATIONS = "homeward.console.migrations"
+# The route modules, each with its `router`.
+PAGES = (assets, auth, home, register, cases, flows, referrals, live)
 logger = logging.getLogger("homeward.console")
 
 
@@ -105,7 +107,7 @@ def create_app(
         SecurityHeaders, origin=settings.public_base_url, issuer=settings.oidc_issuer
     )
     app.add_middleware(RequestContext, service="console")
-    for module in (assets, auth, home, cases, flows, referrals, live):
+    for module in PAGES:
         app.include_router(module.router)
     _operations(app, database)
     return app

@@ -99,6 +99,12 @@ class Intake(Api):
     async def assessments(self, case_id: str, person_id: str) -> list[Json]:
         return await self.get(f"/v1/cases/{case_id}/persons/{person_id}/assessments")
 
+    async def case_assessments(self, case_id: str) -> list[Json]:
+        return await self.get(f"/v1/cases/{case_id}/assessments")
+
+    async def case_consents(self, case_id: str) -> list[Json]:
+        return await self.get(f"/v1/cases/{case_id}/consents")
+
     async def record_assessment(self, case_id: str, person_id: str, body: Json) -> Json:
         return await self.post(f"/v1/cases/{case_id}/persons/{person_id}/assessments", body)
 
@@ -159,8 +165,8 @@ class Referrals(Api):
 
 
 class Documents(Api):
-    async def readiness(self, person_id: str) -> Json:
-        return await self.get(f"/v1/persons/{person_id}/readiness")
+    async def case_readiness(self, case_id: str) -> list[Json]:
+        return await self.get(f"/v1/cases/{case_id}/readiness")
 
     async def records(self, person_id: str) -> Json:
         return await self.get(f"/v1/persons/{person_id}/records")

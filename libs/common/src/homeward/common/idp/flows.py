@@ -26,6 +26,7 @@ from homeward.common.idp.tokens import (
     CLIENT_ADDRESS_NOTE,
     CLIENT_HOST_NOTE,
     CLIENT_ID_NOTE,
+    SSO_AUTH_NOTE,
     access_token_claims,
     id_token_claims,
 )
@@ -223,6 +224,8 @@ class TokenService:
         user has a session, as Keycloak's AccessTokenResponseBuilder."""
         now, session_id = int(self.clock()), session.id if session else None
         notes = {**(session.notes if session else {}), **(notes or {})}
+        if grant is not None and grant.sso_reuse:
+            notes[SSO_AUTH_NOTE] = "true"
         try:
             claims = access_token_claims(
                 realm=self.realm,

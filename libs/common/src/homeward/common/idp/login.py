@@ -1,10 +1,11 @@
-"""The browser side of the issuer, on Keycloak's paths: the authorization endpoint, its login
-page and RP-initiated logout, with an SSO cookie session as Keycloak keeps one.
+"""The browser side of the issuer, on Keycloak's paths: the authorization endpoint and its
+login page, with an SSO cookie session as Keycloak keeps one (logout is in logout.py).
 
-Cookies, as Keycloak names them: AUTH_SESSION_ID ties a login page to the browser that
-opened it (a login form posted from another browser is refused), KEYCLOAK_IDENTITY names
-the user session, so a later /auth signs in without the form until logout, expiry or
-`prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when the issuer is on https.
+Cookies, as Keycloak names them: AUTH_SESSION_ID ties login pages to the browser that
+opened them (a login form posted from another browser is refused; several tabs may be open
+at once), KEYCLOAK_IDENTITY names the user session, so a later /auth signs in without the
+form until logout, expiry or `prompt=login`. Both are HttpOnly and SameSite=Lax, Secure when
+the issuer is on https.
 
 Errors before the client and its redirect_uri are known are shown as a page (never a
 redirect to an unchecked address); later ones go back to the client (RFC 6749 4.1.2.1).
@@ -22,7 +23,14 @@ from homeward.common.idp.flows import TokenService
 from homeward.common.idp.i18n import LANGUAGES, N_, choose_locale
 from homeward.common.idp.pages import STYLESHEET, Pages, redirect_to
 from homeward.common.idp.realm import Client, InvalidScope
-from homeward.common.idp.sessions import AuthorizationRequest, Grant, PendingLogin, UserSession
+from homeward.common.idp.sessions import (
+    AuthorizationRequest,
+    Grant,
+    PendingLogin,
+    UserSession,
+    new_id,
+)
+from homeward.common.idp.tokens import AUTH_TIME_NOTE
 from homeward.common.idp.uris import redirect_allowed
 
 TIMED_OUT = N_("Your sign-in timed out. Go back to the application and start again.")
@@ -48,6 +56,7 @@ def login_router(
         return pages.message(locale, message, status=400)
 
     def login_page(pending: PendingLogin, *, error: bool = False, username: str = "") -> Response:
+        """The form for `pending`; its cookie binds the browser that opened it."""
         locale = pending.locale or "en"
         switcher = [
             (
@@ -69,7 +78,7 @@ def login_router(
         )
         response.set_cookie(
             LOGIN_COOKIE,
-            pending.id,
+            pending.browser,
             path=realm_path,
             httponly=True,
             samesite="lax",
@@ -78,29 +87,36 @@ def login_router(
         return response
 
     def with_code(
-        request: AuthorizationRequest, session: UserSession, *, status: int = 302
+        request: AuthorizationRequest,
+        session: UserSession,
+        *,
+        status: int = 302,
+        sso: bool = False,
     ) -> RedirectResponse:
-        code = sessions.issue_code(Grant(session.id, request.client_id, request.scope), request)
+        """Back to the client with a code; `sso` when the cookie session signed in."""
+        grant = Grant(session.id, request.client_id, request.scope, sso_reuse=sso)
+        code = sessions.issue_code(grant, request)
         # Keycloak's order: state, session_state, iss (RFC 9207), code.
         params = {"state": request.state, "session_state": session.id, "iss": service.issuer}
         return redirect_to(request.redirect_uri, {**params, "code": code}, status=status)
 
     def pending_of(request: Request) -> PendingLogin | None:
         """The login this browser opened (its cookie and the form's tab_id must agree)."""
-        tab_id = request.query_params.get("tab_id")
-        if not tab_id or request.cookies.get(LOGIN_COOKIE) != tab_id:
-            return None
-        return sessions.pending(tab_id)
+        pending = sessions.pending(request.query_params.get("tab_id"))
+        browser = request.cookies.get(LOGIN_COOKIE)
+        return pending if pending is not None and browser == pending.browser else None
 
     def user_session(request: Request) -> UserSession | None:
         session = sessions.active(request.cookies.get(SESSION_COOKIE), touch=True)
         user = realm.user_named(session.username) if session else None
         return session if user is not None and user.enabled else None
 
-    @router.get(f"{endpoints}/auth", name="authorize")
+    @router.api_route(f"{endpoints}/auth", methods=["GET", "POST"], name="authorize")
     async def authorize(request: Request) -> Response:
-        """The authorization endpoint: response_type=code, PKCE S256."""
-        query = request.query_params
+        """The authorization endpoint: response_type=code, PKCE S256 (OIDC Core 3.1.2.1:
+        GET or a form POST)."""
+        sent = request.query_params if request.method == "GET" else await request.form()
+        query = {name: value for name, value in sent.items() if isinstance(value, str)}
         client = realm.clients.get(query.get("client_id", ""))
         if client is None or not client.enabled:
             return problem_page(request, N_("Unknown application."))
@@ -137,6 +153,12 @@ def login_router(
         except InvalidScope:
             return refuse("invalid_scope", "Invalid scopes: " + scope)
         prompt = query.get("prompt")
+        prompts = set((prompt or "").split())
+        if "none" in prompts and len(prompts) > 1:
+            return refuse("invalid_request", "Invalid parameter: prompt")
+        max_age = query.get("max_age", "")
+        if max_age and not max_age.isdigit():
+            return refuse("invalid_request", "Invalid parameter: max_age")
         auth_request = AuthorizationRequest(
             client_id=client.client_id,
             redirect_uri=redirect_uri,
@@ -148,11 +170,17 @@ def login_router(
             ui_locales=query.get("ui_locales"),
         )
         session = user_session(request)
-        if prompt == "none" and session is None:
+        if session is not None and max_age:
+            # OIDC Core 3.1.2.1: an authentication older than max_age must be done again.
+            authenticated = float(session.notes.get(AUTH_TIME_NOTE, session.started))
+            if service.clock() - authenticated > int(max_age):
+                session = None
+        if "none" in prompts and session is None:
             return refuse("login_required", "No active session")
-        if session is not None and prompt != "login":
-            return with_code(auth_request, session)
-        pending = sessions.begin_login(auth_request)
+        if session is not None and "login" not in prompts:
+            return with_code(auth_request, session, sso=True)
+        browser = request.cookies.get(LOGIN_COOKIE) or new_id()
+        pending = sessions.begin_login(auth_request, browser=browser)
         pending.locale = choose_locale(
             chosen=None,
             ui_locales=auth_request.ui_locales,
@@ -186,7 +214,7 @@ def login_router(
             sessions.end(current.id)
             current = None
         session = current or sessions.start(user.username)
-        session.notes = {**session.notes, "AUTH_TIME": str(int(service.clock()))}
+        session.notes = {**session.notes, AUTH_TIME_NOTE: str(int(service.clock()))}
         sessions.finish_login(pending.id)
         response = with_code(pending.request, session, status=303)
         response.set_cookie(
@@ -197,7 +225,6 @@ def login_router(
             samesite="lax",
             secure=secure_cookies,
         )
-        response.delete_cookie(LOGIN_COOKIE, path=realm_path)
         return response
 
     @router.get(pages.stylesheet_path, include_in_schema=False)

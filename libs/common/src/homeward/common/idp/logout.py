@@ -20,6 +20,10 @@ from homeward.common.idp.login import SESSION_COOKIE
 from homeward.common.idp.pages import Pages, redirect_to
 from homeward.common.idp.uris import redirect_allowed
 
+INVALID_LINK = N_("This sign-out link is not valid.")
+# What the confirmation form carries over to its POST.
+_KEPT = ("client_id", "post_logout_redirect_uri", "state", "ui_locales")
+
 
 def logout_router(service: TokenService, pages: Pages, *, realm_path: str) -> APIRouter:
     realm, sessions = service.realm, service.sessions
@@ -80,7 +84,3 @@ def logout_router(service: TokenService, pages: Pages, *, realm_path: str) -> AP
         return response
 
     return router
-
-
-INVALID_LINK = N_("This sign-out link is not valid.")
-_KEPT = ("client_id", "post_logout_redirect_uri", "state", "ui_locales")

@@ -146,7 +146,6 @@ class Realm:
     client_scopes: Mapping[str, ClientScope] = field(default_factory=dict)
     lifespans: Lifespans = field(default_factory=Lifespans)
     brute_force: BruteForcePolicy = field(default_factory=BruteForcePolicy)
-    supported_locales: tuple[str, ...] = ()
 
     def user_named(self, username: str) -> User | None:
         # Keycloak stores usernames in lower case and matches them case-insensitively.
@@ -220,7 +219,6 @@ def parse_realm(export: Mapping[str, Any]) -> Realm:
             sso_max=int(export.get("ssoSessionMaxLifespan", 36000)),
         ),
         brute_force=_brute_force(export),
-        supported_locales=tuple(export.get("supportedLocales", ())),
     )
 
 

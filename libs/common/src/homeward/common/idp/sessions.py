@@ -48,9 +48,10 @@ class AuthorizationRequest:
 
 @dataclass
 class PendingLogin:
-    id: str
+    id: str  # the tab_id of the login form
     request: AuthorizationRequest
     started: float
+    browser: str  # the AUTH_SESSION_ID cookie of the browser that opened it
     locale: str | None = None
 
 
@@ -61,6 +62,7 @@ class Grant:
     session_id: str
     client_id: str
     scope: str
+    sso_reuse: bool = False  # the SSO cookie signed in, no password was typed
     id: str = field(default_factory=new_id)  # the code's id; its refresh tokens keep it
 
 
@@ -77,12 +79,14 @@ class Sessions:
         self._sessions: dict[str, UserSession] = {}
         self._pending: dict[str, PendingLogin] = {}
         self._codes: dict[str, IssuedCode] = {}
-        self._used_codes: dict[str, str] = {}  # code -> grant id, to revoke on replay
+        # code -> (grant id, expiry): a replay within the code's lifespan revokes its tokens.
+        self._used_codes: dict[str, tuple[str, float]] = {}
         self._refresh: dict[str, Grant] = {}
 
     # User sessions.
 
     def start(self, username: str, notes: Mapping[str, str] | None = None) -> UserSession:
+        self._forget_expired()
         now = self._clock()
         session = UserSession(new_id(), username, now, now, dict(notes or {}))
         self._sessions[session.id] = session
@@ -120,8 +124,9 @@ class Sessions:
 
     # Pending logins.
 
-    def begin_login(self, request: AuthorizationRequest) -> PendingLogin:
-        pending = PendingLogin(new_id(), request, self._clock())
+    def begin_login(self, request: AuthorizationRequest, *, browser: str) -> PendingLogin:
+        self._forget_expired()
+        pending = PendingLogin(new_id(), request, self._clock(), browser)
         self._pending[pending.id] = pending
         return pending
 
@@ -147,10 +152,10 @@ class Sessions:
         """The code's grant, once; a replayed code revokes what the first redemption got."""
         issued = self._codes.pop(code, None)
         if issued is None:
-            if (grant_id := self._used_codes.pop(code, None)) is not None:
-                self._revoke_grant(grant_id)
+            if (used := self._used_codes.pop(code, None)) is not None:
+                self._revoke_grant(used[0])
             return None
-        self._used_codes[code] = issued.grant.id
+        self._used_codes[code] = (issued.grant.id, issued.expires)
         if self._clock() > issued.expires:
             return None
         return issued
@@ -168,6 +173,19 @@ class Sessions:
         if grant is None or grant.client_id != client_id:
             return None
         return self._refresh.pop(token)
+
+    def _forget_expired(self) -> None:
+        """Drops what can no longer be used, so a long-running issuer does not grow."""
+        now = self._clock()
+        self._codes = {c: issued for c, issued in self._codes.items() if issued.expires >= now}
+        self._used_codes = {c: used for c, used in self._used_codes.items() if used[1] >= now}
+        self._pending = {
+            p: login
+            for p, login in self._pending.items()
+            if now - login.started <= self.lifespans.login
+        }
+        for session_id in list(self._sessions):
+            self.active(session_id)  # ends the session when it has expired
 
     def _revoke_grant(self, grant_id: str) -> None:
         for token, grant in list(self._refresh.items()):

@@ -53,6 +53,10 @@ _MAPPER_PRIORITY = {SUB_MAPPER: -10, AUDIENCE_RESOLVE_MAPPER: 10}
 # User-session notes Keycloak sets for the client-credentials grant (ClientCredentialsGrantType);
 # the `service_account` client scope maps them into the token.
 CLIENT_ID_NOTE, CLIENT_HOST_NOTE, CLIENT_ADDRESS_NOTE = "client_id", "clientHost", "clientAddress"
+# Set by a browser login (AuthenticationManager); the basic scope maps it to auth_time.
+AUTH_TIME_NOTE = "AUTH_TIME"
+# Keycloak's client-session note for a login the SSO cookie did (AuthenticationManager.SSO_AUTH).
+SSO_AUTH_NOTE = "SSO_AUTH"
 
 
 def access_token_claims(
@@ -220,8 +224,9 @@ def _apply(mapper: ProtocolMapper, context: _Context, claims: dict[str, Any]) ->
             if context.client.web_origins:
                 claims["allowed-origins"] = list(context.client.web_origins)
         case "oidc-acr-mapper":
-            # AcrProtocolMapper: no level of authentication recorded and no SSO reuse -> "1".
-            claims["acr"] = "1"
+            # AcrProtocolMapper: no level of authentication recorded: "1" for a login that
+            # authenticated, "0" for one the SSO cookie did.
+            claims["acr"] = "0" if context.notes.get(SSO_AUTH_NOTE) == "true" else "1"
 
 
 def _set_values(

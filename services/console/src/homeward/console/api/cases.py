@@ -60,44 +60,38 @@ async def caseload(
 
 
 async def family(apis: Apis, case_id: str) -> dict[str, Any]:
-    """Everything the family page shows. API calls: the case (1), its referrals (1), and per
-    person assessments, consents and readiness (3 each, concurrently)."""
-    case, referrals = await asyncio.gather(
-        apis.intake.case(case_id), apis.referrals.referrals(case_id=case_id, limit=100)
+    """Everything the family page shows, in five API calls whatever the family's size: the
+    case first (a case the user may not see stops there), then its referrals, assessments,
+    consents and documents' readiness together."""
+    case = await apis.intake.case(case_id)
+    referrals, assessments, consents, readiness = await asyncio.gather(
+        apis.referrals.referrals(case_id=case_id, limit=100),
+        apis.intake.case_assessments(case_id),
+        apis.intake.case_consents(case_id),
+        _readiness(apis, case_id),
     )
-    persons = case["persons"]
-
-    async def of_person(person: dict[str, Any]) -> dict[str, Any]:
-        assessments, consents, readiness = await asyncio.gather(
-            apis.intake.assessments(case_id, person["id"]),
-            apis.intake.consents(case_id, person["id"]),
-            _readiness(apis, person["id"]),
-        )
-        return {**person, "assessments": assessments, "consents": consents, "readiness": readiness}
-
-    people = await asyncio.gather(*(of_person(p) for p in persons))
-    by_person: dict[str, list[dict[str, Any]]] = {p["id"]: [] for p in persons}
-    for referral in referrals["items"]:
-        by_person.setdefault(referral["person_id"], []).append(referral)
-    for person in people:
-        person["referrals"] = by_person.get(person["id"], [])
-        person["needs"] = needs_table(person["assessments"])
-        person["consent_matrix"] = consent_matrix(person["consents"])
-    return {
-        "case": case,
-        "people": people,
-        "referrals": referrals["items"],
-        "timeline": timeline(case, people, referrals["items"]),
-    }
+    people = []
+    for person in case["persons"]:
+        mine = [r for r in referrals["items"] if r["person_id"] == person["id"]]
+        own_assessments = [a for a in assessments if a["person_id"] == person["id"]]
+        own_consents = [c for c in consents if c["person_id"] == person["id"]]
+        people.append({
+            **person, "assessments": own_assessments, "consents": own_consents,
+            "readiness": readiness.get(person["id"]), "referrals": mine,
+            "needs": needs_table(own_assessments), "consent_matrix": consent_matrix(own_consents),
+        })  # fmt: skip
+    return {"case": case, "people": people, "referrals": referrals["items"],
+            "timeline": timeline(case, people, referrals["items"])}  # fmt: skip
 
 
-async def _readiness(apis: Apis, person_id: str) -> dict[str, Any] | None:
+async def _readiness(apis: Apis, case_id: str) -> dict[str, dict[str, Any]]:
     try:
-        return await apis.documents.readiness(person_id)
+        found = await apis.documents.case_readiness(case_id)
     except ApiRefusal as refusal:
-        if refusal.status == 404:  # documents has not heard of the person yet
-            return None
+        if refusal.status == 404:  # documents has not heard of the family yet
+            return {}
         raise
+    return {entry["person_id"]: entry for entry in found}
 
 
 def needs_table(assessments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from homeward.common.auth import Principal
+from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.common.service import SessionDep
 from homeward.referrals.api.deps import (
     ReceivingAgency,
@@ -56,16 +57,25 @@ async def list_referrals(
     settings: SettingsDep,
     state: ReferralState | None = None,
     case_id: Annotated[str | None, Query(max_length=36)] = None,
+    code: Annotated[
+        str | None,
+        Query(
+            max_length=CODE_MAX_LENGTH,
+            description="a case or person code, typed any way (hw7kq3m9, HW-7KQ3-M9, ...)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ReferralPage:
-    """Your municipality's referrals, or (partners) those addressed to your agency."""
+    """Your municipality's referrals, or (partners) those addressed to your agency; `code`
+    keeps those of one case or person."""
     limit = min(limit, settings.max_page_size)
     listing = await queries.list_referrals(
         session,
         principal=principal,
         state=state.value if state else None,
         case_id=case_id,
+        code=code,
         limit=limit,
         offset=offset,
     )

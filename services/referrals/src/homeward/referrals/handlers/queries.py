@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal, Role
+from homeward.common.codes import CodeKind, parse_code
 from homeward.common.db import utcnow
 from homeward.common.vocabulary import DataCategory
 from homeward.referrals.adapters.tables import KnownPerson, ReferralHistoryRow, ReferralRow
@@ -51,6 +52,7 @@ async def list_referrals(
     principal: Principal,
     state: str | None,
     case_id: str | None,
+    code: str | None,
     limit: int,
     offset: int,
 ) -> ReferralListing:
@@ -66,6 +68,11 @@ async def list_referrals(
         query = query.where(ReferralRow.state == state)
     if case_id is not None:
         query = query.where(ReferralRow.case_id == case_id)
+    if code is not None:
+        if (parsed := parse_code(code)) is None:
+            return ReferralListing(items=[], total=0)  # not a code: it names nobody
+        column = ReferralRow.case_code if parsed.kind is CodeKind.CASE else ReferralRow.person_code
+        query = query.where(column == parsed.value)
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     page = query.order_by(col(ReferralRow.created_at).desc(), col(ReferralRow.id))
     items = list((await session.exec(page.limit(limit).offset(offset))).all())
