@@ -59,7 +59,7 @@ async def test_a_healthy_setup_passes(
     assert checked.code == 0, checked.out
     assert lines(checked.out) == {
         "intake settings": "✔ load (development)",
-        "intake database": "✔ reachable, migrated to head 0002",
+        "intake database": "✔ reachable, migrated to head 0005",
         f"broker {kafka}": "✔ reachable, all 7 Homeward topics exist",
         f"issuer {identity_provider.issuer}": "✔ discovery and JWKS reachable, 1 signing key(s)",
     }

@@ -119,7 +119,7 @@ async def test_a_returning_family_through_every_service(
                 await record_the_mothers_id_card(j, family)
                 referrals = await refer(j, family)
                 await issue_the_birth_certificate(j, family, referrals)
-                await school_system_accepts_and_completes(j, school_system, referrals)
+                await school_system_accepts_and_completes(j, school_system, referrals, family)
                 notification_ids = await coordinator_saw_each_step(j, family, mailbox)
                 await eventually(
                     lambda: notification_ids <= {n["id"] for n in coordinator_stream},
@@ -206,10 +206,11 @@ async def assess_and_record_consent(j: Callers, family: Family) -> None:
         refused = {NEW_COORDINATOR: 404, "health.riverton": 403}
         await j.refused("intake", "POST", path, refused, json=assessment)
     a_year = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
-    # The mother consents to health and to education disclosure, not to religious.
-    for person_id, agency_type, category in (
-        (family.mother, "health", "health"),
-        (family.elder, "school", "education"),
+    # The mother consents to health and to education disclosure, not to religious; for her
+    # daughter also to identity for schools (a school must enrol a child by name).
+    for person_id, agency_type, categories in (
+        (family.mother, "health", ["health"]),
+        (family.elder, "school", ["education", "identity"]),
     ):
         path = family.person(person_id) + "/consents"
         await j.ok(
@@ -219,7 +220,7 @@ async def assess_and_record_consent(j: Callers, family: Family) -> None:
             path,
             json={
                 "recipient_agency_type": agency_type,
-                "categories": [category],
+                "categories": categories,
                 "legal_basis": "consent",
                 "given_by_person_id": family.mother,
                 "valid_until": a_year,
@@ -422,7 +423,7 @@ async def _task_closed(j: Callers, referral_id: str) -> bool:
 
 
 async def school_system_accepts_and_completes(
-    j: Callers, school_system: WebhookReceiver, referrals: Referrals
+    j: Callers, school_system: WebhookReceiver, referrals: Referrals, family: Family
 ) -> None:
     def sent_to_school() -> dict | None:
         return next(
@@ -447,12 +448,41 @@ async def school_system_accepts_and_completes(
         path + "/accept",
         {"health-system": 404, "police.riverton": 404, COORDINATOR: 403},
     )
+    reveal = f"/v1/agency/persons/{family.elder}/identity"
+    enrol = {"X-Purpose": "documentation"}
+    await j.refused("intake", "GET", reveal, {"school-system": 404}, headers=enrol)  # not yet
     accepted = await j.ok("school-system", "referrals", "POST", path + "/accept", json={})
     assert accepted["state"] == "accepted"
+
+    async def revealed() -> dict | None:
+        response = await j.call("school-system", "intake", "GET", reveal, headers=enrol)
+        return response.json() if response.status_code == 200 else None
+
+    # Intake learns of the acceptance from referrals' events: need to know, and consent.
+    named = await eventually(revealed, what="the school may reveal the child's name")
+    assert (named["full_name"], named["date_of_birth"]) == (
+        ELDER["full_name"], ELDER["date_of_birth"],
+    )  # fmt: skip
+    assert "place_of_birth" not in named
+    await j.refused("intake", "GET", reveal,
+                    {"police.riverton": 404, "health-system": 404, COORDINATOR: 403, None: 401},
+                    headers=enrol)  # fmt: skip
     completed = await j.ok(
         "school-system", "referrals", "POST", path + "/complete", json={"outcome": "achieved"}
     )
     assert completed["state"] == "completed" and completed["outcome"] == "achieved"
+
+    async def no_longer_revealed() -> bool:
+        response = await j.call("school-system", "intake", "GET", reveal, headers=enrol)
+        return response.status_code == 404
+
+    await eventually(no_longer_revealed, what="the reveal ends with the referral")
+    school_reads = {"agency_id": "riverton-primary-school", "action": "identity.read"}
+    trail = await j.ok("auditor", "intake", "GET", "/v1/audit", params=school_reads)
+    # Every read, the ones while the completion was on its way included, is in the trail.
+    assert trail["items"] and {(e["case_code"], e["purpose"]) for e in trail["items"]} == {
+        (family.code, "documentation")
+    }
 
 
 async def coordinator_saw_each_step(j: Callers, family: Family, mailbox) -> set[int]:

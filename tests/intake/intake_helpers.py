@@ -69,3 +69,26 @@ def in_days(days: int) -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+async def feed_events(intake: Any, *events: Any) -> None:
+    """Publish other services' events to intake's broker; wait until its consumer applied them."""
+    from sqlmodel import col, select
+
+    from homeward.common.events.inbox import ProcessedEvent
+    from homeward.common.testing.kafka import wait_for
+    from tests.referrals.helpers import produce
+
+    producer = intake.broker.producer("intake-tests")
+    await producer.start()
+    try:
+        ids = [await produce(producer, event) for event in events]
+    finally:
+        await producer.stop()
+
+    async def applied() -> bool:
+        async with intake.database.session() as session:
+            query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(ids))
+            return len((await session.exec(query)).all()) == len(ids)
+
+    await wait_for(applied, timeout_s=15)

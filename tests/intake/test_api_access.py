@@ -1,9 +1,10 @@
 """Who may do what, role by role and endpoint by endpoint.
 
 For each demo user the whole endpoint list runs against a fresh database holding a Riverton
-case (with identities, assessment, consent, receiving family) and two pending transfers to
-Lakeside. Expected: 2xx where the role and the municipality allow it, 403 where the role may
-not call the operation, 404 where the object is outside the caller's municipality.
+case (with identities, assessment, consent, receiving family), two pending transfers to
+Lakeside and two pending closure requests. Expected: 2xx where the role and the municipality
+allow it, 403 where the role may not call the operation, 404 where the object is outside the
+caller's municipality.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Endpoint:
     method: str
     path: Callable[[dict[str, str]], str]
     roles: set[str]
-    scope: str  # "case": the Riverton case; "incoming": to Lakeside; "none"
+    scope: str  # "case": the Riverton case; "incoming": to Lakeside; "unheld"; "none"
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
 
@@ -69,7 +70,13 @@ ENDPOINTS = [
     Endpoint("list_case_assessments", "GET", _case("/assessments"), READER, "case"),
     Endpoint("list_case_consents", "GET", _case("/consents"), READER, "case"),
     Endpoint("list_transfers", "GET", lambda _: "/v1/transfers", READER, "none"),
+    Endpoint("list_closure_requests", "GET", lambda _: "/v1/closure-requests", READER, "none"),
     Endpoint("list_audit_entries", "GET", lambda _: "/v1/audit", {"auditor"}, "none"),
+    Endpoint("export_audit_entries", "GET", lambda _: "/v1/audit.csv", {"auditor"}, "none"),
+    # No agency holds an accepted referral for the child here: every partner hears 404.
+    Endpoint("reveal_identity_to_agency", "GET",
+             lambda ids: f"/v1/agency/persons/{ids['child']}/identity", {"partner"}, "unheld",
+             headers={"X-Purpose": "documentation"}),
     Endpoint("register_case", "POST", lambda _: "/v1/cases", WRITER, "none", family()),
     Endpoint("add_person", "POST", _case("/persons"), WRITER, "case",
              {"household_role": "grandparent", "birth_year": 1960}),
@@ -88,11 +95,19 @@ ENDPOINTS = [
              WRITER, "case"),
     Endpoint("request_transfer", "POST", _case("/transfers"), WRITER, "case",
              {"to_municipality": "harbour"}),
+    Endpoint("request_closure", "POST", _case("/closure-requests"), WRITER, "case",
+             {"reason": "other"}),
+    # Supervisors decide transfers and closures (the setting's default).
     Endpoint("accept_transfer", "POST", lambda ids: f"/v1/transfers/{ids['transfer_a']}/accept",
-             READER, "incoming"),
+             SUPERVISOR, "incoming"),
     Endpoint("decline_transfer", "POST", lambda ids: f"/v1/transfers/{ids['transfer_b']}/decline",
-             READER, "incoming"),
-    Endpoint("close_case", "POST", _case("/close"), READER, "case", {"reason": "other"}),
+             SUPERVISOR, "incoming", {"reason": "no-capacity"}),
+    Endpoint("approve_closure", "POST",
+             lambda ids: f"/v1/closure-requests/{ids['closure_a']}/approve", SUPERVISOR, "case"),
+    Endpoint("reject_closure", "POST",
+             lambda ids: f"/v1/closure-requests/{ids['closure_b']}/reject", SUPERVISOR, "case",
+             {"reason": "support-still-needed"}),
+    Endpoint("close_case", "POST", _case("/close"), SUPERVISOR, "case", {"reason": "other"}),
     Endpoint("erase_case_identities", "POST", _case("/erasure"), SUPERVISOR, "case"),
 ]  # fmt: skip
 
@@ -101,6 +116,8 @@ def expected(user: str, endpoint: Endpoint) -> int | str:
     roles, municipality = USERS[user]
     if not roles & endpoint.roles:
         return FORBIDDEN
+    if endpoint.scope == "unheld":
+        return HIDDEN
     if endpoint.scope == "case" and municipality != "riverton":
         return HIDDEN
     if endpoint.scope == "incoming" and municipality != "lakeside":
@@ -135,10 +152,17 @@ async def _setup(intake: ServiceHarness) -> dict[str, str]:
         transfers.append(
             await post(f"/v1/cases/{moving['id']}/transfers", {"to_municipality": "lakeside"})
         )
+    closures = []
+    for _ in range(2):
+        closing = await post("/v1/cases", family(persons=[]))
+        closures.append(
+            await post(f"/v1/cases/{closing['id']}/closure-requests", {"reason": "moved-abroad"})
+        )
     typed_code = case["code"].lower().replace("-", "")
     return {"case": case["id"], "typed_code": typed_code, "mother": mother, "child": child,
             "consent": consent["id"], "transfer_a": transfers[0]["id"],
-            "transfer_b": transfers[1]["id"]}  # fmt: skip
+            "transfer_b": transfers[1]["id"], "closure_a": closures[0]["id"],
+            "closure_b": closures[1]["id"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("user", list(USERS))

@@ -94,13 +94,17 @@ async def test_add_person_assign_and_close(intake: ServiceHarness) -> None:
         json={"coordinator": "coordinator.riverton.2"},
     )
     assert assigned.json()["coordinator"] == "coordinator.riverton.2"
+    by_coordinator = await intake.call(
+        COORDINATOR, "POST", f"/v1/cases/{case['id']}/close", json={"reason": "other"}
+    )
+    assert by_coordinator.status_code == 403  # a supervisor decides closures
     closed = await intake.call(
         "supervisor.riverton", "POST", f"/v1/cases/{case['id']}/close",
         json={"reason": "reintegration-completed"},
     )  # fmt: skip
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     again = await intake.call(
-        COORDINATOR, "POST", f"/v1/cases/{case['id']}/close", json={"reason": "other"}
+        "supervisor.riverton", "POST", f"/v1/cases/{case['id']}/close", json={"reason": "other"}
     )
     assert again.status_code == 409 and "closed" in again.json()["detail"]
 

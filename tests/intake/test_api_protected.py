@@ -231,6 +231,7 @@ async def test_transfer_moves_the_case_and_its_access(intake: ServiceHarness) ->
             await intake.call(user, "GET", identity_path(case), headers=PURPOSE)
         ).status_code == 404
     decided = await intake.call(
-        "coordinator.lakeside", "POST", f"/v1/transfers/{transfer_id}/decline"
-    )
+        "supervisor.lakeside", "POST", f"/v1/transfers/{transfer_id}/decline",
+        json={"reason": "no-capacity"},
+    )  # fmt: skip
     assert decided.status_code == 409

@@ -59,10 +59,14 @@ async def test_no_identity_in_events_logs_lists_or_errors(
                                "valid_until": in_days(100)})  # fmt: skip
     await call(COORDINATOR, "POST", f"{base}/persons/{child}/consents/{consent['id']}/revoke")
     await call(COORDINATOR, "PUT", f"{base}/coordinator", json={"coordinator": "coordinator.x"})
+    closure = await call(COORDINATOR, "POST", f"{base}/closure-requests",
+                         json={"reason": "moved-abroad"})  # fmt: skip
+    await call("supervisor.riverton", "POST", f"/v1/closure-requests/{closure['id']}/reject",
+               json={"reason": "support-still-needed"})  # fmt: skip
     transfer = await call(COORDINATOR, "POST", f"{base}/transfers",
                           json={"to_municipality": "lakeside"})  # fmt: skip
-    await call("coordinator.lakeside", "POST", f"/v1/transfers/{transfer['id']}/accept")
-    await call("coordinator.lakeside", "POST", f"{base}/close", json={"reason": "other"})
+    await call("supervisor.lakeside", "POST", f"/v1/transfers/{transfer['id']}/accept")
+    await call("supervisor.lakeside", "POST", f"{base}/close", json={"reason": "other"})
     await call("supervisor.lakeside", "POST", f"{base}/erasure")
     await call("auditor", "GET", "/v1/audit")
 
@@ -73,6 +77,7 @@ async def test_no_identity_in_events_logs_lists_or_errors(
             "homeward.case.coordinator_assigned.v1", "homeward.assessment.recorded.v1",
             "homeward.consent.granted.v1", "homeward.consent.revoked.v1",
             "homeward.transfer.requested.v1", "homeward.case.transferred.v1",
+            "homeward.case.closure_requested.v1", "homeward.case.closure_rejected.v1",
             "homeward.case.closed.v1", "homeward.case.identities_erased.v1"} <= types  # fmt: skip
     for _ in range(100):  # let the relay publish everything
         if len(intake.broker.messages("homeward.intake.cases")) >= len(outbox):

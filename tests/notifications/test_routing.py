@@ -77,7 +77,35 @@ def consent_revoked(agency_type: str = "police", person: str = PERSON) -> Event:
     }
 
 
+def closure(verb: str, **when: str) -> Event:
+    return f"homeward.case.{verb}.v1", {
+        "closure_request_id": "4b8c7d0f-0000-4000-8000-000000000012",
+        "case_id": RIVERTON_CASE,
+        "case_code": "HW-7KQ3-M9",
+        "municipality": "riverton",
+        "reason": "moved-abroad",
+        **when,
+    }
+
+
+def suggestion(verb: str, **when: str) -> Event:
+    return f"homeward.suggestion.{verb}.v1", {
+        "suggestion_id": "5c9d8e1a-0000-4000-8000-000000000013",
+        "case_id": RIVERTON_CASE,
+        "case_code": "HW-7KQ3-M9",
+        "municipality": "riverton",
+        "person_id": PERSON,
+        "person_code": "P-4TXR-8N",
+        "suggesting_agency_id": "riverton-primary-school",
+        "suggesting_agency_type": "school",
+        "service_category": "mental-health",
+        "reason_code": "need-observed",
+        **when,
+    }
+
+
 ASSIGNED = [case_registered(), coordinator_assigned()]
+SCHOOL = {"school.riverton", "school-system"}
 # Consent for police data sharing: a police referral for the person, a school referral for
 # the same person (another agency type) and a police referral for another person.
 REFERRED = [
@@ -142,6 +170,23 @@ CASES: dict[str, tuple[list[Event], Event, set[str]]] = {
     "consent revoked: not the agency of a draft it never received": (
         [case_registered(), referral_event("created")],
         consent_revoked("police"), set(),
+    ),
+    "closure requested: the municipality's supervisors": (
+        ASSIGNED, closure("closure_requested", requested_at=AT), {"supervisor.riverton"},
+    ),
+    "closure rejected: the coordinator": (
+        ASSIGNED, closure("closure_rejected", rejection_reason="plan-review-first",
+                          rejected_at=AT), {"coordinator.riverton"},
+    ),
+    "suggestion made: the coordinator": (
+        ASSIGNED, suggestion("made", suggested_at=AT), {"coordinator.riverton"},
+    ),
+    "suggestion accepted: the suggesting agency, not the draft's": (
+        ASSIGNED, suggestion("accepted", drafted_referral_id=SCHOOL_REFERRAL, accepted_at=AT),
+        SCHOOL,
+    ),
+    "suggestion declined: the suggesting agency": (
+        ASSIGNED, suggestion("declined", decline_reason="sequencing", declined_at=AT), SCHOOL,
     ),
 }  # fmt: skip
 

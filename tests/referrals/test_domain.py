@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel, overdue_levels
-from homeward.referrals.domain.directory import AgencyFacts, check_agency_can_receive
+from homeward.referrals.domain.directory import (
+    AgencyFacts,
+    CapacityStatus,
+    check_agency_can_receive,
+)
 from homeward.referrals.domain.errors import RuleViolation
 from homeward.referrals.domain.gates import (
     SEQUENCING_WARNING,
@@ -102,12 +107,15 @@ def test_small_numbers_are_suppressed() -> None:
 
 def test_directory_rules() -> None:
     agency = AgencyFacts(agency_id="a", active=True, municipalities=["riverton"],
-                         service_categories=["housing"])  # fmt: skip
+                         service_categories=["housing"], capacity=CapacityStatus.OPEN)  # fmt: skip
     check_agency_can_receive(agency, municipality="riverton", service_category="housing")
+    waitlist = replace(agency, capacity=CapacityStatus.WAITLIST)
+    check_agency_can_receive(waitlist, municipality="riverton", service_category="housing")
     for facts, municipality, category, message in [
         (None, "riverton", "housing", "unknown agency"),
-        (AgencyFacts(agency_id="a", active=False, municipalities=["riverton"],
-                     service_categories=["housing"]), "riverton", "housing", "inactive"),
+        (replace(agency, active=False), "riverton", "housing", "inactive"),
+        (replace(agency, capacity=CapacityStatus.CLOSED), "riverton", "housing",
+         "takes no new referrals"),
         (agency, "lakeside", "housing", "does not serve"),
         (agency, "riverton", "employment", "does not offer"),
     ]:  # fmt: skip

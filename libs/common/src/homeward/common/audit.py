@@ -8,23 +8,28 @@ even a bug or a careless operator with the service's credentials cannot rewrite 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal, Role, require_roles
 from homeward.common.db import UTCDateTime, utcnow
+from homeward.common.errors import Unprocessable
 from homeward.common.observability import current_request_id
 from homeward.common.service import SessionDep
 
 AUDIT_TABLE = "audit_trail"
 MAX_AUDIT_PAGE = 200
+MAX_AUDIT_EXPORT = 10_000
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 
@@ -172,33 +177,125 @@ class AuditPage(BaseModel):
     next_before_id: int | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class AuditFilter:
+    """What an auditor narrows the trail to; every given criterion must match exactly."""
+
+    actor: str | None = None
+    agency_id: str | None = None
+    case_code: str | None = None
+    action: str | None = None
+    purpose: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _audit_filter(
+    actor: Annotated[str | None, Query(max_length=300, description="issuer#subject")] = None,
+    agency_id: Annotated[str | None, Query(max_length=100)] = None,
+    case_code: Annotated[str | None, Query(max_length=32)] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+    purpose: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query(description="from this time (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="before this time (exclusive)")] = None,
+) -> AuditFilter:
+    if any(bound is not None and bound.tzinfo is None for bound in (since, until)):
+        raise Unprocessable("give since and until with a time zone, e.g. 2025-03-01T00:00:00Z")
+    if since is not None and until is not None and since >= until:
+        raise Unprocessable("since must be earlier than until")
+    return AuditFilter(actor=actor, agency_id=agency_id, case_code=case_code, action=action,
+                       purpose=purpose, since=since, until=until)  # fmt: skip
+
+
+AuditFilterDep = Annotated[AuditFilter, Depends(_audit_filter)]
+
+
+async def find_audit_entries(
+    session: AsyncSession, *, where: AuditFilter, before_id: int | None, limit: int
+) -> tuple[list[AuditRecord], int | None]:
+    """One page of matching rows, newest first, and the `before_id` of the next page."""
+    query = select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(limit + 1)
+    for column, wanted in (
+        (AuditRecord.actor, where.actor),
+        (AuditRecord.agency_id, where.agency_id),
+        (AuditRecord.case_code, where.case_code),
+        (AuditRecord.action, where.action),
+        (AuditRecord.purpose, where.purpose),
+    ):
+        if wanted is not None:
+            query = query.where(col(column) == wanted)
+    if where.since is not None:
+        query = query.where(col(AuditRecord.at) >= where.since)
+    if where.until is not None:
+        query = query.where(col(AuditRecord.at) < where.until)
+    if before_id is not None:
+        query = query.where(col(AuditRecord.id) < before_id)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if more and rows else None
+
+
+CSV_COLUMNS = list(AuditEntryView.model_fields)
+
+
+def _csv_cell(value: Any) -> str:
+    text = ";".join(value) if isinstance(value, list) else "" if value is None else str(value)
+    # A spreadsheet runs a cell that starts like a formula: keep the export inert.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def audit_csv(rows: Sequence[AuditRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        view = AuditEntryView.model_validate(row).model_dump(mode="json")
+        writer.writerow([_csv_cell(view[column]) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
 def audit_router(*, prefix: str = "/v1") -> APIRouter:
-    """`GET /v1/audit` for auditors; mount it in a service's wiring function."""
+    """`GET /v1/audit` and `GET /v1/audit.csv` for auditors; mount it in a service's wiring."""
     router = APIRouter(prefix=prefix, tags=["audit"])
 
     @router.get("/audit", name="list_audit_entries", response_model=AuditPage)
     async def list_audit_entries(
         _auditor: Auditor,
         session: SessionDep,
-        case_code: Annotated[str | None, Query(max_length=32)] = None,
-        action: Annotated[str | None, Query(max_length=100)] = None,
+        where: AuditFilterDep,
         before_id: Annotated[int | None, Query(ge=1)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 50,
     ) -> AuditPage:
-        """The audit trail, newest first, optionally for one case code or action."""
-        query = select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(limit + 1)
-        if case_code is not None:
-            query = query.where(AuditRecord.case_code == case_code)
-        if action is not None:
-            query = query.where(AuditRecord.action == action)
-        if before_id is not None:
-            query = query.where(col(AuditRecord.id) < before_id)
-        rows = list((await session.exec(query)).all())
-        more = len(rows) > limit
-        rows = rows[:limit]
+        """The audit trail, newest first, filtered by actor, agency, case, purpose, time."""
+        rows, next_before_id = await find_audit_entries(
+            session, where=where, before_id=before_id, limit=limit
+        )
         return AuditPage(
             items=[AuditEntryView.model_validate(row) for row in rows],
-            next_before_id=rows[-1].id if more and rows else None,
+            next_before_id=next_before_id,
         )
+
+    @router.get(
+        "/audit.csv",
+        name="export_audit_entries",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}, "description": "The matching entries"}},
+    )
+    async def export_audit_entries(
+        _auditor: Auditor,
+        session: SessionDep,
+        where: AuditFilterDep,
+        before_id: Annotated[int | None, Query(ge=1)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_EXPORT)] = MAX_AUDIT_EXPORT,
+    ) -> Response:
+        """The same entries as CSV; `X-Next-Before-Id` says where the next export starts."""
+        rows, next_before_id = await find_audit_entries(
+            session, where=where, before_id=before_id, limit=limit
+        )
+        headers = {"Content-Disposition": 'attachment; filename="audit.csv"'}
+        if next_before_id is not None:
+            headers["X-Next-Before-Id"] = str(next_before_id)
+        return Response(audit_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
     return router

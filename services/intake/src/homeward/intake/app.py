@@ -9,13 +9,16 @@ from fastapi import FastAPI
 import homeward.common.contracts  # noqa: F401  (registers the event contracts we publish)
 from homeward.common.audit import audit_router
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
+from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
-from homeward.common.service import create_service_app, default_parts
-from homeward.intake.api import cases, consents_transfers, protected
+from homeward.common.service import ConsumerSpec, create_service_app, default_parts
+from homeward.intake.api import agency_identity, cases, closures, consents_transfers, protected
+from homeward.intake.handlers.referral_events import referral_event_handlers
 from homeward.intake.settings import IntakeSettings
 
 MIGRATIONS = "homeward.intake.migrations"
 PUBLISHED_TOPICS = [INTAKE_CASES_TOPIC]
+CONSUMED_TOPICS = [REFERRALS_TOPIC]
 
 
 def create_app(
@@ -26,12 +29,25 @@ def create_app(
     parts = default_parts(
         settings,
         migrations_package=MIGRATIONS,
-        topics=PUBLISHED_TOPICS,
+        # Topics we consume too: in development nobody else may have created them yet.
+        topics=[*PUBLISHED_TOPICS, *CONSUMED_TOPICS],
+        consumers=[
+            ConsumerSpec(
+                name="referrals", topics=CONSUMED_TOPICS, handlers=referral_event_handlers()
+            )
+        ],
         **adapters,
     )
     app = create_service_app(
         parts,
-        routers=[cases.router, protected.router, consents_transfers.router, audit_router()],
+        routers=[
+            cases.router,
+            closures.router,
+            protected.router,
+            agency_identity.router,
+            consents_transfers.router,
+            audit_router(),
+        ],
         title="Homeward intake",
         description=(
             "Where a coordinator registers a returning family: cases, persons, protected "

@@ -17,8 +17,10 @@ from homeward.common.commands import Command
 from homeward.common.vocabulary import AgencyType, DataCategory
 from homeward.intake.domain.assessments import NeedDomain, NeedLevel
 from homeward.intake.domain.cases import CloseReason, Placement, SupportCapacity
+from homeward.intake.domain.closures import ClosureRejection
 from homeward.intake.domain.consent import LegalBasis
 from homeward.intake.domain.persons import HouseholdRole, Sex
+from homeward.intake.domain.transfers import TransferDeclineReason
 
 
 class IdentityPurpose(StrEnum):
@@ -199,6 +201,18 @@ class GrantConsent(Command):
     )
     valid_from: date | None = Field(default=None, description="default: today")
     valid_until: date
+
+
+class DeclineTransfer(Command):
+    model_config = ConfigDict(json_schema_extra={"example": {"reason": "information-missing"}})
+
+    reason: TransferDeclineReason
+
+
+class RejectClosure(Command):
+    model_config = ConfigDict(json_schema_extra={"example": {"reason": "support-still-needed"}})
+
+    reason: ClosureRejection
 
 
 class RequestTransfer(Command):

@@ -12,7 +12,7 @@ from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.service import BackgroundTask, ConsumerSpec, create_service_app, default_parts
-from homeward.referrals.api import directory, referrals
+from homeward.referrals.api import agency_profile, directory, referrals, suggestions
 from homeward.referrals.handlers.deadlines import OverdueChecker
 from homeward.referrals.handlers.directory import DemoDirectorySeeding
 from homeward.referrals.handlers.events import IntakeAndDocumentsHandlers
@@ -53,7 +53,13 @@ def create_app(
     parts.background = background
     return create_service_app(
         parts,
-        routers=[referrals.router, directory.router, audit_router()],
+        routers=[
+            referrals.router,
+            directory.router,
+            agency_profile.router,
+            suggestions.router,
+            audit_router(),
+        ],
         title="Homeward referrals",
         description=(
             "The partner directory and closed-loop referrals from coordinators to partner "

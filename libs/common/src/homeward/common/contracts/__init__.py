@@ -1,5 +1,5 @@
 """Event contracts of every Homeward service; importing this registers them all."""
 
-from homeward.common.contracts import documents, intake, referrals
+from homeward.common.contracts import documents, intake, referrals, suggestions
 
-__all__ = ["documents", "intake", "referrals"]
+__all__ = ["documents", "intake", "referrals", "suggestions"]

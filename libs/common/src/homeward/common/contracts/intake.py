@@ -105,6 +105,9 @@ class TransferRequested(TransferFacts):
 @event_contract("homeward.transfer.declined.v1", topic=INTAKE_CASES_TOPIC)
 class TransferDeclined(TransferFacts):
     declined_at: datetime
+    reason_code: str | None = Field(
+        default=None, description="not-resident-here | no-capacity | ... (absent before v1.1)"
+    )
 
 
 @event_contract("homeward.case.transferred.v1", topic=INTAKE_CASES_TOPIC)
@@ -123,6 +126,31 @@ class CaseClosed(EventContract):
     closed_at: datetime
 
 
+class ClosureFacts(EventContract):
+    """Which case a coordinator asked to close, and why (a code)."""
+
+    closure_request_id: UUID
+    case_id: UUID
+    case_code: str
+    municipality: str
+    reason: str = Field(description="reintegration-completed | left-the-programme | ...")
+
+
+@event_contract("homeward.case.closure_requested.v1", topic=INTAKE_CASES_TOPIC)
+class CaseClosureRequested(ClosureFacts):
+    """A coordinator asked; the municipality's supervisors decide."""
+
+    requested_at: datetime
+
+
+@event_contract("homeward.case.closure_rejected.v1", topic=INTAKE_CASES_TOPIC)
+class CaseClosureRejected(ClosureFacts):
+    """A supervisor kept the case open (an approval is announced as `CaseClosed`)."""
+
+    rejection_reason: str = Field(description="support-still-needed | ...")
+    rejected_at: datetime
+
+
 @event_contract("homeward.case.identities_erased.v1", topic=INTAKE_CASES_TOPIC)
 class CaseIdentitiesErased(EventContract):
     """The case's data key is destroyed; consumers drop any identity-derived copies."""
@@ -137,6 +165,8 @@ __all__ = [
     "INTAKE_CASES_TOPIC",
     "AssessmentRecorded",
     "CaseClosed",
+    "CaseClosureRejected",
+    "CaseClosureRequested",
     "CaseIdentitiesErased",
     "CaseRegistered",
     "CaseTransferred",

@@ -50,6 +50,9 @@ OPEN_STATES = frozenset(set(ReferralState) - TERMINAL_STATES)
 # referral at all (hear of it, read it, read the person's readiness); a draft is the
 # municipality's working paper, and an ended referral is no longer the agency's business.
 IN_AGENCY_HANDS = frozenset(OPEN_STATES - {ReferralState.DRAFT})
+# Serving: in the agency's hands and accepted by it. Only an agency serving a person may learn
+# who the person is (need-to-know identity, with consent) or suggest an onward referral.
+SERVING_STATES = frozenset(IN_AGENCY_HANDS - {ReferralState.REQUESTED})
 
 
 def in_agency_hands(state: str | None) -> bool:

@@ -39,7 +39,7 @@ class CaseRow(SQLModel, table=True):
     return_operation: str = Field(max_length=120)
     arrival_date: date
     placement: str = Field(max_length=32)
-    status: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=32, index=True)
     coordinator: str | None = Field(default=None, max_length=200)
     registered_at: datetime = Field(sa_type=UTCDateTime)
     registered_by: str = Field(max_length=300)
@@ -133,3 +133,35 @@ class TransferRow(SQLModel, table=True):
     requested_by: str = Field(max_length=300)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=300)
+    decision_reason: str | None = Field(default=None, max_length=40)
+
+
+class AgencyReferralRow(SQLModel, table=True):
+    """Read model of referrals' events: which agency holds which person's referral, and
+    whether it still gives that agency need-to-know access to the person's identity."""
+
+    __tablename__ = "intake_agency_referrals"
+
+    referral_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    person_id: str = Field(max_length=36, index=True)
+    agency_id: str = Field(max_length=64, index=True)
+    agency_type: str = Field(max_length=32)
+    state: str = Field(max_length=20)
+    accepted_and_open: bool = False
+    ended: bool = False
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ClosureRequestRow(SQLModel, table=True):
+    __tablename__ = "intake_closure_requests"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="intake_cases.id", index=True, max_length=36)
+    reason: str = Field(max_length=40)
+    status: str = Field(max_length=16)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_by: str = Field(max_length=300)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=300)
+    decision_reason: str | None = Field(default=None, max_length=40)

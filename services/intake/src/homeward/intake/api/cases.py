@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query, Request, status
 
 from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import CaseCloser, CaseReader, CaseWriter, VaultDep
+from homeward.intake.api.deps import CaseReader, CaseWriter, Decider, VaultDep
 from homeward.intake.api.schemas import CasePage, CaseView, PersonView
 from homeward.intake.api.views import case_summary, case_view, person_view
 from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
 from homeward.intake.domain.cases import CaseStatus, Placement
 from homeward.intake.handlers import cases as handlers
+from homeward.intake.handlers import closures
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -92,10 +93,10 @@ async def assign_coordinator(
 
 @router.post("/{case_id}/close", name="close_case", response_model=CaseView)
 async def close_case(
-    case_id: str, command: CloseCase, principal: CaseCloser, session: SessionDep
+    case_id: str, command: CloseCase, principal: Decider, session: SessionDep
 ) -> CaseView:
-    """Close the case with a reason; a closed case is read-only."""
-    case = await handlers.close_case(session, principal=principal, case_id=case_id, command=command)
+    """Close the case with a reason (a supervisor's decision); a closed case is read-only."""
+    case = await closures.close_case(session, principal=principal, case_id=case_id, command=command)
     return case_view(case, await handlers.persons_of(session, case=case))
 
 

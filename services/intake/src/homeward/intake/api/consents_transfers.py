@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import CaseReader, CaseWriter, TransferDecider
+from homeward.intake.api.deps import CaseReader, CaseWriter, Decider
 from homeward.intake.api.schemas import ConsentView, TransferView
 from homeward.intake.api.views import consent_view, transfer_view
-from homeward.intake.commands import GrantConsent, RequestTransfer
+from homeward.intake.commands import DeclineTransfer, GrantConsent, RequestTransfer
 from homeward.intake.domain.transfers import TransferStatus
 from homeward.intake.handlers import consents, transfers
 
@@ -93,7 +93,7 @@ async def list_transfers(
 
 @router.post("/transfers/{transfer_id}/accept", name="accept_transfer", response_model=TransferView)
 async def accept_transfer(
-    transfer_id: str, principal: TransferDecider, session: SessionDep
+    transfer_id: str, principal: Decider, session: SessionDep
 ) -> TransferView:
     """Accept a transfer into your municipality: the case and its access move to you."""
     transfer, case = await transfers.accept_transfer(
@@ -106,10 +106,10 @@ async def accept_transfer(
     "/transfers/{transfer_id}/decline", name="decline_transfer", response_model=TransferView
 )
 async def decline_transfer(
-    transfer_id: str, principal: TransferDecider, session: SessionDep
+    transfer_id: str, command: DeclineTransfer, principal: Decider, session: SessionDep
 ) -> TransferView:
-    """Decline a transfer into your municipality; the case stays where it is."""
+    """Decline a transfer into your municipality with a reason; the case stays where it is."""
     transfer, case = await transfers.decline_transfer(
-        session, principal=principal, transfer_id=transfer_id
+        session, principal=principal, transfer_id=transfer_id, command=command
     )
     return transfer_view(transfer, case)

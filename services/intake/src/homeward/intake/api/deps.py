@@ -6,17 +6,33 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from homeward.common.auth import Principal, Role, require_roles
+from homeward.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from homeward.common.crypto import IdentityVault
-from homeward.common.errors import Unprocessable
+from homeward.common.errors import Forbidden, Unprocessable
 from homeward.intake.commands import IdentityPurpose
+from homeward.intake.settings import IntakeSettings
 
 # Case work: coordinators write, coordinators and supervisors read.
 CaseWriter = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
 CaseReader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR))]
-CaseCloser = CaseReader
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
-TransferDecider = CaseReader
+
+
+async def _decider(request: Request, principal: CurrentPrincipal) -> Principal:
+    """Who decides transfers and closures: supervisors, or (setting off) coordinators too."""
+    settings: IntakeSettings = request.app.state.parts.settings
+    if settings.supervisors_decide_transfers_and_closures:
+        if not principal.has_any(Role.SUPERVISOR):
+            raise Forbidden("a supervisor decides transfers and closures; ask yours")
+    elif not principal.has_any(Role.COORDINATOR, Role.SUPERVISOR):
+        raise Forbidden("this operation needs one of the roles: coordinator, supervisor")
+    return principal
+
+
+# Transfers into, and closures of, the municipality's cases.
+Decider = Annotated[Principal, Depends(_decider)]
+# Partner agency staff and partner systems (client credentials) alike.
+PartnerAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
 
 
 def _sees_notes(principal: CaseReader) -> bool:

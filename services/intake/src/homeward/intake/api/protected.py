@@ -58,8 +58,8 @@ async def record_identity(
 async def read_identity(
     case_id: str,
     person_id: str,
+    principal: CaseReader,  # first: no token is 401 before the purpose is looked at
     purpose: StatedPurpose,
-    principal: CaseReader,
     session: SessionDep,
     vault: VaultDep,
 ) -> IdentityView:

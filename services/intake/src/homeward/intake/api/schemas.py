@@ -216,6 +216,7 @@ class TransferView(View):
                 "status": "pending",
                 "requested_at": "2025-04-01T08:00:00Z",
                 "decided_at": None,
+                "decision_reason": None,
             }
         },
     )
@@ -228,6 +229,35 @@ class TransferView(View):
     status: str
     requested_at: datetime
     decided_at: datetime | None
+    decision_reason: str | None
+
+
+class ClosureRequestView(View):
+    """A coordinator's request to close a case, and the supervisor's decision."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                "case_id": "9c4d8d5e-1a57-4d53-8f0a-3b3b7b1c2d10",
+                "case_code": "HW-7KQ3-M9",
+                "reason": "reintegration-completed",
+                "status": "rejected",
+                "requested_at": "2025-09-01T08:00:00Z",
+                "decided_at": "2025-09-02T10:00:00Z",
+                "decision_reason": "support-still-needed",
+            }
+        },
+    )
+
+    id: str
+    case_id: str
+    case_code: str
+    reason: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
 
 
 class ErasureView(BaseModel):
@@ -238,3 +268,23 @@ class ErasureView(BaseModel):
 
     case_code: str
     erased_at: datetime
+
+
+class AgencyIdentityView(BaseModel):
+    """What an agency with an accepted referral may know of a person: name and birth date."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "person_id": "5b0f6c9e-3f7c-4c55-9a51-0c4d1f0c2a11",
+                "person_code": "P-4TXR-8N",
+                "full_name": IDENTITY_EXAMPLE["full_name"],
+                "date_of_birth": IDENTITY_EXAMPLE["date_of_birth"],
+            }
+        }
+    )
+
+    person_id: str
+    person_code: str
+    full_name: str
+    date_of_birth: date | None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from homeward.common.db import utcnow
-from homeward.intake.adapters.tables import CaseRow, ConsentRow, TransferRow
+from homeward.intake.adapters.tables import CaseRow, ClosureRequestRow, ConsentRow, TransferRow
 from homeward.intake.api.schemas import (
     CaseSummary,
     CaseView,
+    ClosureRequestView,
     ConsentView,
     PersonView,
     TransferView,
@@ -89,4 +90,18 @@ def transfer_view(transfer: TransferRow, case: CaseRow) -> TransferView:
         status=transfer.status,
         requested_at=transfer.requested_at,
         decided_at=transfer.decided_at,
+        decision_reason=transfer.decision_reason,
+    )
+
+
+def closure_view(request: ClosureRequestRow, case: CaseRow) -> ClosureRequestView:
+    return ClosureRequestView(
+        id=request.id,
+        case_id=request.case_id,
+        case_code=case.code,
+        reason=request.reason,
+        status=request.status,
+        requested_at=request.requested_at,
+        decided_at=request.decided_at,
+        decision_reason=request.decision_reason,
     )

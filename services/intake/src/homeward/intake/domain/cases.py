@@ -15,6 +15,8 @@ class Placement(StrEnum):
 
 class CaseStatus(StrEnum):
     OPEN = "open"
+    # A coordinator asked to close; work goes on until a supervisor decides.
+    CLOSURE_REQUESTED = "closure-requested"
     CLOSED = "closed"
 
 
@@ -37,5 +39,5 @@ class SupportCapacity(StrEnum):
 
 def ensure_open(status: CaseStatus) -> None:
     """Closed cases are read-only: reopening is a decision the domain does not offer yet."""
-    if status is not CaseStatus.OPEN:
+    if status is CaseStatus.CLOSED:
         raise StateConflict("the case is closed; closed cases cannot be changed")

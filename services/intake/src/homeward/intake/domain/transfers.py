@@ -13,6 +13,16 @@ class TransferStatus(StrEnum):
     DECLINED = "declined"
 
 
+class TransferDeclineReason(StrEnum):
+    """Why the receiving municipality declines: codes only, no free text."""
+
+    NOT_RESIDENT_HERE = "not-resident-here"
+    NO_CAPACITY = "no-capacity"
+    INFORMATION_MISSING = "information-missing"
+    SAFETY_CONCERN = "safety-concern"
+    OTHER = "other"
+
+
 def normalise_municipality(name: str) -> str:
     """Municipality identifiers compare case-insensitively, as the token claims spell them."""
     return name.strip().lower()

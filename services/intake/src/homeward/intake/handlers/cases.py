@@ -1,4 +1,5 @@
-"""Registering a family, adding persons, assigning a coordinator, closing, and reading."""
+"""Registering a family, adding persons, assigning a coordinator, and reading (closing is in
+`closures`)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
 from homeward.common.codes import CodeKind, parse_code
-from homeward.common.contracts.intake import (
-    CaseClosed,
-    CaseRegistered,
-    CoordinatorAssigned,
-    PersonAdded,
-)
+from homeward.common.contracts.intake import CaseRegistered, CoordinatorAssigned, PersonAdded
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
-from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
+from homeward.intake.commands import AssignCoordinator, NewPerson, RegisterCase
 from homeward.intake.domain.cases import CaseStatus
 from homeward.intake.domain.codes import new_case_code, new_person_code
 from homeward.intake.domain.errors import RuleViolation
@@ -257,30 +253,6 @@ async def assign_coordinator(
     record_audit(
         session, principal=principal, action="case.coordinator_assigned", case_code=case.code
     )
-    await session.commit()
-    return case
-
-
-async def close_case(
-    session: AsyncSession, *, principal: Principal, case_id: str, command: CloseCase
-) -> CaseRow:
-    case = await case_to_change(session, case_id=case_id, principal=principal)
-    case.status = CaseStatus.CLOSED.value
-    case.closed_at = utcnow()
-    case.close_reason = command.reason.value
-    session.add(case)
-    stage_case_event(
-        session,
-        case=case,
-        event=CaseClosed(
-            case_id=case.id,
-            case_code=case.code,
-            municipality=case.municipality,
-            reason=case.close_reason,
-            closed_at=case.closed_at,
-        ),
-    )
-    record_audit(session, principal=principal, action="case.closed", case_code=case.code)
     await session.commit()
     return case
 

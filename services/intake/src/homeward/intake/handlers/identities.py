@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlmodel import select
@@ -121,6 +122,22 @@ async def read_identity(
 ) -> OpenedIdentity:
     case = await case_in_scope(session, case_id=case_id, principal=principal)
     person = await person_in_case(session, case=case, person_id=person_id)
+    return await open_identity(
+        session, principal=principal, case=case, person=person, purpose=purpose, vault=vault
+    )
+
+
+async def open_identity(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    case: CaseRow,
+    person: PersonRow,
+    purpose: IdentityPurpose,
+    vault: IdentityVault,
+    fields: Sequence[str] = IDENTITY_FIELDS,
+) -> OpenedIdentity:
+    """Decrypt `fields` of a person the caller may read, and audit the read (any caller)."""
     if case.identities_erased_at is not None:
         raise Gone(ERASED)
     row = await session.get(IdentityRow, person.id)
@@ -129,7 +146,7 @@ async def read_identity(
     cipher = await vault.cipher_for(session, case.id)
     values = {
         field: cipher.decrypt(_aad_field(person, field), getattr(row, f"{field}_sealed"))
-        for field in IDENTITY_FIELDS
+        for field in fields
     }
     # The audit row commits before the identity leaves: no read goes unrecorded.
     record_audit(

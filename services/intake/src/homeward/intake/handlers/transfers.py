@@ -1,5 +1,5 @@
 """Transfers between municipalities: the sending coordinator requests, the receiving
-municipality's coordinator or supervisor accepts or declines."""
+municipality's supervisor (or, with the setting off, coordinator) accepts or declines."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from homeward.common.contracts.intake import CaseTransferred, TransferDeclined, 
 from homeward.common.db import utcnow
 from homeward.common.errors import Forbidden, NotFound
 from homeward.intake.adapters.tables import CaseRow, TransferRow
-from homeward.intake.commands import RequestTransfer
+from homeward.intake.commands import DeclineTransfer, RequestTransfer
 from homeward.intake.domain.cases import CaseStatus, ensure_open
 from homeward.intake.domain.errors import StateConflict
 from homeward.intake.domain.transfers import (
@@ -141,7 +141,7 @@ async def accept_transfer(
 
 
 async def decline_transfer(
-    session: AsyncSession, *, principal: Principal, transfer_id: str
+    session: AsyncSession, *, principal: Principal, transfer_id: str, command: DeclineTransfer
 ) -> tuple[TransferRow, CaseRow]:
     transfer, case = await _transfer_to_decide(
         session, principal=principal, transfer_id=transfer_id
@@ -150,6 +150,7 @@ async def decline_transfer(
     transfer.status = TransferStatus.DECLINED.value
     transfer.decided_at = now
     transfer.decided_by = principal.actor
+    transfer.decision_reason = command.reason.value
     session.add(transfer)
     stage_case_event(
         session,
@@ -161,6 +162,7 @@ async def decline_transfer(
             from_municipality=transfer.from_municipality,
             to_municipality=transfer.to_municipality,
             declined_at=now,
+            reason_code=transfer.decision_reason,
         ),
     )
     record_audit(session, principal=principal, action="transfer.declined", case_code=case.code)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from homeward.common.auth import Role
-from homeward.common.contracts import documents, intake, referrals
+from homeward.common.contracts import documents, intake, referrals, suggestions
 from homeward.common.events.contracts import EventContract
 from homeward.notifications.domain.facts import RoutedEvent
 from homeward.notifications.domain.scopes import Recipient
@@ -23,6 +23,14 @@ def receiving_agency(event: RoutedEvent) -> list[Recipient]:
     """The referral's agency, while the referral is in its hands (the shared definition)."""
     if event.agency_id and event.agency_may_know:
         return [Recipient.agency(event.agency_id)]
+    return []
+
+
+def suggesting_agency(event: RoutedEvent) -> list[Recipient]:
+    """The partner that suggested an onward referral hears of the coordinator's decision."""
+    suggestion = event.contract
+    if isinstance(suggestion, suggestions.SuggestionFacts):
+        return [Recipient.agency(suggestion.suggesting_agency_id)]
     return []
 
 
@@ -130,6 +138,17 @@ RULES: dict[type[EventContract], Rule] = {
     intake.ConsentRevoked: Rule(
         "Consent for a referral was revoked", [agencies_relying_on_consent]
     ),
+    # Closures a coordinator asks for are the supervisors' to decide.
+    intake.CaseClosureRequested: Rule(
+        "A case closure awaits your decision", [municipal(Role.SUPERVISOR)]
+    ),
+    intake.CaseClosureRejected: Rule("The case closure was rejected", [case_coordinators]),
+    # Onward referrals a partner suggests: the coordinator decides, the partner hears back.
+    suggestions.SuggestionMade: Rule("A partner suggested an onward referral", [case_coordinators]),
+    suggestions.SuggestionAccepted: Rule(
+        "Your suggestion was drafted as a referral", [suggesting_agency]
+    ),
+    suggestions.SuggestionDeclined: Rule("Your suggestion was declined", [suggesting_agency]),
 }
 
 

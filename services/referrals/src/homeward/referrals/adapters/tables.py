@@ -35,6 +35,9 @@ class AgencyRow(SQLModel, table=True):
     active: bool = True
     website: str | None = Field(default=None, max_length=300)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Kept by the agency's own staff: ISO 639 codes, and [{"code": ..., "count": n}].
+    languages: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    accreditations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
 
 
 class ReferralRow(SQLModel, table=True):
@@ -145,3 +148,30 @@ class KnownReadiness(SQLModel, table=True):
     ready_categories: list[str] = Field(sa_type=sa.JSON)
     missing: dict[str, Any] = Field(sa_type=sa.JSON)
     computed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SuggestionRow(SQLModel, table=True):
+    """A partner's suggestion of another service for a person it serves. The note is the
+    partner's free text for the coordinator: it stays in this database, never on the bus.
+    Its municipality is the case's (KnownCase), so a suggestion follows a case that moves."""
+
+    __tablename__ = "ref_suggestions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    from_referral_id: str = Field(foreign_key="ref_referrals.id", max_length=36)
+    case_id: str = Field(max_length=36)
+    case_code: str = Field(max_length=16)
+    person_id: str = Field(max_length=36, index=True)
+    person_code: str = Field(max_length=16)
+    agency_id: str = Field(max_length=64, index=True)
+    agency_type: str = Field(max_length=32)
+    service_category: str = Field(max_length=32)
+    reason_code: str = Field(max_length=32)
+    note: str | None = Field(default=None, max_length=1000)
+    status: str = Field(max_length=16)
+    suggested_at: datetime = Field(sa_type=UTCDateTime)
+    suggested_by: str = Field(max_length=300)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=300)
+    decline_reason: str | None = Field(default=None, max_length=32)
+    referral_id: str | None = Field(default=None, foreign_key="ref_referrals.id", max_length=36)

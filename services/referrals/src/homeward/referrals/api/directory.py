@@ -11,6 +11,7 @@ from homeward.common.vocabulary import AgencyType, ServiceCategory
 from homeward.referrals.api.deps import DirectoryAdmin, DirectoryReader, Supervisor
 from homeward.referrals.api.schemas import AgencyView, OutcomeIndicators
 from homeward.referrals.commands import AgencyDetails, NewAgency
+from homeward.referrals.domain.directory import Accreditation, CapacityStatus
 from homeward.referrals.handlers import directory, indicators
 
 router = APIRouter(prefix="/v1", tags=["partner directory"])
@@ -24,14 +25,20 @@ async def search_agencies(
     municipality: Annotated[str | None, Query(max_length=100)] = None,
     agency_type: AgencyType | None = None,
     include_inactive: bool = False,
+    language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,3}$", examples=["kk"])] = None,
+    accreditation: Accreditation | None = None,
+    capacity: CapacityStatus | None = None,
 ) -> list[AgencyView]:
-    """Search the directory by service category and municipality (active agencies by default)."""
+    """Search the directory by service, municipality, language, accredited staff, capacity."""
     found = await directory.search_agencies(
         session,
         service_category=service_category.value if service_category else None,
         municipality=municipality,
         agency_type=agency_type.value if agency_type else None,
         include_inactive=include_inactive,
+        language=language,
+        accreditation=accreditation.value if accreditation else None,
+        capacity=capacity.value if capacity else None,
     )
     return [AgencyView.model_validate(agency) for agency in found]
 

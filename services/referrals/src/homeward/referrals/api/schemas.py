@@ -8,6 +8,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
+class AccreditedStaffView(BaseModel):
+    code: str
+    count: int
+
+
 class AgencyView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -21,6 +26,8 @@ class AgencyView(BaseModel):
     active: bool
     website: str | None
     updated_at: datetime
+    languages: list[str]
+    accreditations: list[AccreditedStaffView]
 
 
 class HistoryEntryView(BaseModel):
@@ -94,3 +101,26 @@ class OutcomeIndicators(BaseModel):
     median_hours_to_completion: float | str | None
     completed: int | str
     share_completed_achieved: float | str | None
+
+
+class SuggestionView(BaseModel):
+    """An onward referral a partner suggested, and the coordinator's decision."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    from_referral_id: str
+    case_id: str
+    case_code: str
+    person_id: str
+    person_code: str
+    agency_id: str
+    agency_type: str
+    service_category: str
+    reason_code: str
+    note: str | None
+    status: str
+    suggested_at: datetime
+    decided_at: datetime | None
+    decline_reason: str | None
+    referral_id: str | None

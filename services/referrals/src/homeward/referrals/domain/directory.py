@@ -11,8 +11,21 @@ from homeward.referrals.domain.errors import RuleViolation
 
 class CapacityStatus(StrEnum):
     OPEN = "open"
-    WAITLIST = "waitlist"
-    CLOSED = "closed"
+    WAITLIST = "waitlist"  # takes new referrals, but they wait
+    CLOSED = "closed"  # takes no new referrals; those it holds go on
+
+
+class Accreditation(StrEnum):
+    """Trained or accredited staff an agency has for this work (counted, never named)."""
+
+    TRAUMA_INFORMED_PSYCHOLOGIST = "trauma-informed-psychologist"
+    CHILD_PSYCHOLOGIST = "child-psychologist"
+    THEOLOGIAN_TRAINED_FOR_REINTEGRATION = "theologian-trained-for-reintegration"
+    DISENGAGEMENT_COUNSELLOR = "disengagement-counsellor"
+    SOCIAL_WORKER_REINTEGRATION = "social-worker-reintegration"
+    TRAUMA_AWARE_TEACHER = "trauma-aware-teacher"
+    COMMUNITY_INTERPRETER = "community-interpreter"
+    LEGAL_COUNSEL = "legal-counsel"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +34,12 @@ class AgencyFacts:
     active: bool
     municipalities: Collection[str]
     service_categories: Collection[str]
+    capacity: CapacityStatus
+
+
+def check_accreditations_unique(codes: Collection[str]) -> None:
+    if len(set(codes)) != len(codes):
+        raise RuleViolation("name each accreditation once, with the count of staff holding it")
 
 
 def check_agency_can_receive(
@@ -31,6 +50,11 @@ def check_agency_can_receive(
         raise RuleViolation("unknown agency: pick one from the partner directory")
     if not agency.active:
         raise RuleViolation(f"agency {agency.agency_id} is inactive in the partner directory")
+    if agency.capacity is CapacityStatus.CLOSED:
+        raise RuleViolation(
+            f"agency {agency.agency_id} has closed its capacity and takes no new referrals; "
+            "choose another agency or wait until it reopens"
+        )
     if municipality not in agency.municipalities:
         raise RuleViolation(
             f"agency {agency.agency_id} does not serve the case's municipality ({municipality})"

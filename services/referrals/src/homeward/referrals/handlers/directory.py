@@ -13,7 +13,11 @@ from homeward.common.db import Database, utcnow
 from homeward.common.errors import Conflict, NotFound
 from homeward.referrals.adapters.tables import AgencyRow
 from homeward.referrals.commands import AgencyDetails, NewAgency
-from homeward.referrals.domain.directory import AgencyFacts, normalise_municipality
+from homeward.referrals.domain.directory import (
+    AgencyFacts,
+    CapacityStatus,
+    normalise_municipality,
+)
 
 AGENCY_NOT_FOUND = "no such agency"
 
@@ -26,6 +30,7 @@ def agency_facts(agency: AgencyRow | None) -> AgencyFacts | None:
         active=agency.active,
         municipalities=agency.municipalities,
         service_categories=agency.service_categories,
+        capacity=CapacityStatus(agency.capacity),
     )
 
 
@@ -87,6 +92,9 @@ async def search_agencies(
     municipality: str | None,
     agency_type: str | None,
     include_inactive: bool,
+    language: str | None = None,
+    accreditation: str | None = None,
+    capacity: str | None = None,
 ) -> list[AgencyRow]:
     """Filtering the JSON lists happens here: the directory is small (tens of agencies)."""
     query = select(AgencyRow).order_by(col(AgencyRow.id))
@@ -94,13 +102,21 @@ async def search_agencies(
         query = query.where(col(AgencyRow.active).is_(True))
     if agency_type:
         query = query.where(AgencyRow.agency_type == agency_type)
+    if capacity:
+        query = query.where(AgencyRow.capacity == capacity)
     wanted_municipality = normalise_municipality(municipality) if municipality else None
     return [
         agency
         for agency in (await session.exec(query)).all()
         if (service_category is None or service_category in agency.service_categories)
         and (wanted_municipality is None or wanted_municipality in agency.municipalities)
+        and (language is None or language.lower() in agency.languages)
+        and (accreditation is None or accreditation in accredited_codes(agency))
     ]
+
+
+def accredited_codes(agency: AgencyRow) -> set[str]:
+    return {entry["code"] for entry in agency.accreditations if entry.get("count", 0) > 0}
 
 
 def hsds_organization(agency: AgencyRow) -> dict[str, Any]:

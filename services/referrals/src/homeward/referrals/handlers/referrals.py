@@ -41,6 +41,21 @@ async def create_referral(
     command: CreateReferral,
     settings: ReferralsSettings,
 ) -> ReferralRow:
+    referral = await stage_referral(
+        session, principal=principal, command=command, settings=settings
+    )
+    await session.commit()
+    return referral
+
+
+async def stage_referral(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    command: CreateReferral,
+    settings: ReferralsSettings,
+) -> ReferralRow:
+    """A new referral, its history, events and audit, staged in the caller's transaction."""
     case = await case_in_scope(session, case_id=command.case_id, principal=principal)
     person = await session.get(KnownPerson, command.person_id)
     if person is None or person.case_id != case.case_id:
@@ -80,7 +95,6 @@ async def create_referral(
     record_audit(session, principal=principal, action="referral.created",
                  case_code=case.case_code, subject_code=person.person_code,
                  fields=referral.disclose, purpose="referral")  # fmt: skip
-    await session.commit()
     return row
 
 
