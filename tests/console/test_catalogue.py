@@ -12,7 +12,7 @@ from babel.messages.catalog import Catalog
 from homeward.common import vocabulary as shared
 from homeward.console.catalogue import read_catalogue, source_catalogue
 from homeward.console.i18n import LOCALES, pick_locale, translations
-from homeward.console.vocabulary import LABELS, labeller
+from homeward.console.vocabulary import LABELS, event_kind, labeller
 from homeward.documents.domain.records import RecordStatus
 from homeward.intake.commands import IdentityPurpose, RelationToReturnees
 from homeward.intake.domain import assessments, cases, consent, persons, transfers
@@ -21,6 +21,11 @@ from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel
 from homeward.referrals.domain.directory import CapacityStatus
 from homeward.referrals.domain.gates import SEQUENCING_WARNING
 from homeward.referrals.domain.lifecycle import Action, Outcome, ReasonCode, ReferralState
+from homeward.referrals.domain.suggestions import (
+    SuggestionDeclineReason,
+    SuggestionReason,
+    SuggestionStatus,
+)
 
 OTHERS = [locale for locale in LOCALES if locale != "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -100,6 +105,9 @@ VOCABULARIES: dict[str, list[type[StrEnum]] | list[str]] = {
     "relation": [RelationToReturnees],
     "deadline": [DeadlineKind],
     "escalation_level": [EscalationLevel],
+    "suggestion_reason": [SuggestionReason],
+    "suggestion_status": [SuggestionStatus],
+    "suggestion_decline_reason": [SuggestionDeclineReason],
 }
 
 
@@ -110,10 +118,11 @@ def test_every_code_a_service_returns_has_a_label(kind: str) -> None:
 
 
 def test_every_warning_and_routed_event_has_a_label() -> None:
-    from homeward.notifications.domain.routing import routed_actions
+    from homeward.notifications.domain.routing import RULES
 
     assert SEQUENCING_WARNING in LABELS["warning"]
-    assert routed_actions() <= set(LABELS["event"])
+    routed = {event_kind(contract.event_type) for contract in RULES}
+    assert routed <= set(LABELS["event"]), routed - set(LABELS["event"])
 
 
 @pytest.mark.parametrize("locale", OTHERS)

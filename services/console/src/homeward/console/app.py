@@ -27,7 +27,18 @@ from homeward.common.db import Database
 from homeward.common.errors import BodySizeLimit
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
-from homeward.console.api import assets, auth, cases, flows, home, live, referrals, register
+from homeward.console.api import (
+    assets,
+    auth,
+    cases,
+    flows,
+    home,
+    live,
+    partner,
+    referrals,
+    register,
+    registry,
+)
 from homeward.console.clients import ApiRefusal, ServiceUnavailable
 from homeward.console.forms import REFUSALS
 from homeward.console.i18n import LOCALES, Formats, translations
@@ -39,7 +50,7 @@ from homeward.console.web import COOKIE, Console, CsrfRefused, SignInRequired, l
 
 MIGRATIONS = "homeward.console.migrations"
 # The route modules, each with its `router`.
-PAGES = (assets, auth, home, register, cases, flows, referrals, live)
+PAGES = (assets, auth, home, register, cases, flows, referrals, live, partner, registry)
 logger = logging.getLogger("homeward.console")
 
 

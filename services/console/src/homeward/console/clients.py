@@ -122,6 +122,10 @@ class Intake(Api):
         path = f"/v1/cases/{case_id}/persons/{person_id}/identity"
         return await self.get(path, purpose=purpose)
 
+    async def agency_identity(self, person_id: str, purpose: str) -> Json:
+        """A partner's need-to-know read (404 unless its agency serves the person with consent)."""
+        return await self.get(f"/v1/agency/persons/{person_id}/identity", purpose=purpose)
+
     async def receiving_family(self, case_id: str) -> Json:
         return await self.get(f"/v1/cases/{case_id}/receiving-family")
 
@@ -163,6 +167,12 @@ class Referrals(Api):
             "/v1/agencies", service_category=service_category, municipality=municipality
         )
 
+    async def suggest(self, referral_id: str, body: Json) -> Json:
+        return await self.post(f"/v1/referrals/{referral_id}/suggestions", body)
+
+    async def suggestions(self, *, status: str | None = None) -> list[Json]:
+        return await self.get("/v1/suggestions", status=status)
+
 
 class Documents(Api):
     async def case_readiness(self, case_id: str) -> list[Json]:
@@ -170,6 +180,12 @@ class Documents(Api):
 
     async def records(self, person_id: str) -> Json:
         return await self.get(f"/v1/persons/{person_id}/records")
+
+    async def tasks(self, *, status: str = "open") -> Json:
+        return await self.get("/v1/tasks", status=status, limit=100)
+
+    async def change_status(self, record_id: str, body: Json) -> Json:
+        return await self.post(f"/v1/records/{record_id}/status", body)
 
 
 class Notifications(Api):

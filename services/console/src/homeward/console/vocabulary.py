@@ -166,6 +166,27 @@ LABELS: dict[str, dict[str, str]] = {
         "case-review": N_("Case review"),
         "legal-proceedings": N_("Legal proceedings"),
     },
+    "suggestion_reason": {
+        "need-observed": N_("We observed the need"),
+        "person-asked": N_("The person asked for it"),
+        "guardian-asked": N_("The guardian asked for it"),
+        "risk-observed": N_("We observed a risk"),
+        "our-service-ending": N_("Our service is ending"),
+        "other": N_("Other reason"),
+    },
+    "suggestion_status": {
+        "open": N_("Waiting for the coordinator"),
+        "accepted": N_("Referred"),
+        "declined": N_("Declined"),
+    },
+    "suggestion_decline_reason": {
+        "already-referred": N_("Already referred"),
+        "not-needed-now": N_("Not needed now"),
+        "sequencing": N_("Other support must come first"),
+        "no-agency-available": N_("No agency available"),
+        "no-consent": N_("No consent"),
+        "other": N_("Other reason"),
+    },
     "household_role": {
         "mother": N_("Mother"),
         "father": N_("Father"),
@@ -180,7 +201,11 @@ LABELS: dict[str, dict[str, str]] = {
         "receiving-family": N_("With the receiving family"),
         "independent": N_("Independent housing"),
     },
-    "case_status": {"open": N_("Open"), "closed": N_("Closed")},
+    "case_status": {
+        "open": N_("Open"),
+        "closure-requested": N_("Closure requested"),
+        "closed": N_("Closed"),
+    },
     "close_reason": {
         "reintegration-completed": N_("Reintegration completed"),
         "left-the-programme": N_("Left the programme"),
@@ -236,6 +261,11 @@ LABELS: dict[str, dict[str, str]] = {
         "transfer.declined": N_("The case transfer was declined"),
         "case.transferred": N_("A case was transferred to your municipality"),
         "consent.revoked": N_("Consent for a referral was revoked"),
+        "case.closure_requested": N_("A case closure awaits your decision"),
+        "case.closure_rejected": N_("The case closure was rejected"),
+        "suggestion.made": N_("A partner suggested an onward referral"),
+        "suggestion.accepted": N_("Your suggestion was drafted as a referral"),
+        "suggestion.declined": N_("Your suggestion was declined"),
     },
 }
 

@@ -11,6 +11,7 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from homeward.console.api import partner, registry
 from homeward.console.vocabulary import event_kind
 from homeward.console.web import SignedIn, ViewerDep, console_path
 
@@ -24,6 +25,10 @@ EXPIRY_EVENTS = ("document_record.expiry_warned", "document_record.expired")
 async def home(viewer: ViewerDep) -> Response:
     if not viewer.signed_in:
         return RedirectResponse("/login?next=/", status_code=303)
+    if partner.is_partner(viewer):
+        return await partner.incoming(viewer)
+    if registry.is_officer(viewer):
+        return await registry.queue(viewer)
     return await today(viewer)
 
 

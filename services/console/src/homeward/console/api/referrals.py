@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from homeward.console.api import partner
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
@@ -154,6 +155,8 @@ async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) ->
 
 @router.get("/referrals/{referral_id}", include_in_schema=False)
 async def referral_page(viewer: SignedIn, referral_id: str) -> Response:
+    if partner.is_partner(viewer):  # a referral email's link opens the agency's page
+        return await partner.referral_page(viewer, referral_id)
     referral = await viewer.apis().referrals.referral(referral_id)
     return viewer.render("referrals/one.html", referral=referral, form=FormState())
 
