@@ -54,9 +54,14 @@ async def _record_page(
     record = next((r for r in found["records"] if r["id"] == record_id), None)
     if record is None:
         raise ApiRefusal(404)
-    return viewer.render(
-        "registry/record.html", person=found, record=record, form=form, status_code=status_code
-    )
+    label = viewer.label
+    choices = [
+        (code, label("record_status", code))
+        for code in LABELS["record_status"]
+        if code != record["status"]
+    ]
+    return viewer.render("registry/record.html", person=found, record=record, form=form,
+                         choices=choices, status_code=status_code)  # fmt: skip
 
 
 @router.get("/persons/{person_id}/records/{record_id}", include_in_schema=False)
