@@ -74,6 +74,15 @@ class Api:
         await eventually(lambda: self.readiness_known(family.child), what="documents knows")
         return family
 
+    async def lakeside_case(self) -> dict[str, Any]:
+        """A Lakeside case with one adult, for a transfer to Riverton."""
+        person = {"ref": "adult", "household_role": "mother", "birth_year": 1988,
+                  "sex": "female", "identity": {"full_name": "Dana Testova"}}  # fmt: skip
+        body = {"return_operation": "Console transfer",
+                "arrival_date": datetime.now(UTC).date().isoformat(),
+                "placement": "independent", "persons": [person]}  # fmt: skip
+        return await self.call("coordinator.lakeside", "intake", "POST", "/v1/cases", json=body)
+
     async def readiness_known(self, person_id: str) -> bool:
         token = await self.stack.user_token(COORDINATOR)
         async with httpx.AsyncClient(timeout=10) as http:
