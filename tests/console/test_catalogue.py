@@ -15,8 +15,8 @@ from homeward.console.i18n import LOCALES, pick_locale, translations
 from homeward.console.vocabulary import LABELS, event_kind, labeller
 from homeward.documents.domain.records import RecordStatus
 from homeward.intake.commands import IdentityPurpose, RelationToReturnees
-from homeward.intake.domain import assessments, cases, consent, persons, transfers
-from homeward.referrals.commands import Priority
+from homeward.intake.domain import assessments, cases, closures, consent, persons, transfers
+from homeward.referrals.commands import OverrideLegalBasis, Priority
 from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel
 from homeward.referrals.domain.directory import CapacityStatus
 from homeward.referrals.domain.gates import SEQUENCING_WARNING
@@ -108,6 +108,9 @@ VOCABULARIES: dict[str, list[type[StrEnum]] | list[str]] = {
     "suggestion_reason": [SuggestionReason],
     "suggestion_status": [SuggestionStatus],
     "suggestion_decline_reason": [SuggestionDeclineReason],
+    "transfer_decline_reason": [transfers.TransferDeclineReason],
+    "closure_rejection": [closures.ClosureRejection],
+    "override_legal_basis": [OverrideLegalBasis],
 }
 
 

@@ -1,5 +1,6 @@
-"""Partner agencies in Chromium. The school (in English) opens its referral from the link a
-referral email carries, accepts it and completes it by keyboard alone, and reveals the
+"""Partner agencies in Chromium. The school (in English) opts in to email, receives the
+referral email (the tests' SMTP server), follows its link, signs in, accepts the referral
+and completes it by keyboard alone, and reveals the
 child's name for a stated purpose (the guardian consented to identity for schools). The
 police (in Russian) cannot reveal the mother's identity (no consent) and sees no health data.
 axe-core on every page."""
@@ -12,13 +13,14 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.console.browser import assert_accessible, assert_translated, new_context
-from tests.console.conftest import sign_in
+from tests.console.conftest import PASSWORD, sign_in
 from tests.console.messages import english_messages
 from tests.console.partners import CHILD_NAME, Api
 from tests.e2e.journey import eventually
 from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.stack
+SCHOOL_EMAIL = "staff@riverton-school.example"
 
 
 async def check(page: Page, locale: str = "en") -> None:
@@ -40,7 +42,21 @@ async def sent(api: Api, referral_id: str) -> bool:
     return await api.state(referral_id) == "requested"
 
 
-async def test_the_school_accepts_reveals_and_completes(stack: RunningStack, browser) -> None:
+async def test_the_school_accepts_reveals_and_completes(
+    stack: RunningStack, browser, mailbox
+) -> None:
+    # The school's staff member opts in to email, in the console.
+    context = await new_context(browser, locale="en-GB")
+    page = await context.new_page()
+    await sign_in(page, stack, "school.riverton")
+    await page.locator("header a[href='/email']").click()
+    await check(page)
+    await page.fill("#address", SCHOOL_EMAIL)
+    await page.locator("main form button[type=submit]").first.click()
+    await expect(page.locator(".notification-banner")).to_contain_text("by email too")
+    await check(page)
+    await context.close()
+
     api = Api(stack)
     family = await api.family()
     await api.issue(family.child)
@@ -50,21 +66,41 @@ async def test_the_school_accepts_reveals_and_completes(stack: RunningStack, bro
     )  # fmt: skip
     await eventually(lambda: sent(api, referral["id"]), what="the referral reached the school")
 
+    # The email: the case code, the service, the deadline and a link; no name.
+    def the_email() -> dict | None:
+        return next((m for m in mailbox.messages if m["to"] == [SCHOOL_EMAIL]
+                     and family.code in m["subject"]), None)  # fmt: skip
+
+    email = await eventually(the_email, what="the referral email to the school")
+    body = email["body"]
+    assert "Service: school-enrolment" in body and "Due: " in body
+    assert CHILD_NAME not in email["raw"] and "Testova" not in email["raw"]
+    [link] = re.findall(r"https?://\S+", body)
+    assert link == f"{stack.console_url}/referrals/{referral['id']}"
+
+    # Following the link: sign in first, then the referral opens (the link changed nothing).
+    assert await api.state(referral["id"]) == "requested"
     context = await new_context(browser, locale="en-GB")
     page = await context.new_page()
-    await sign_in(page, stack, "school.riverton")
-    # Home is the agency's incoming referrals, the one due first on top.
-    await expect(page.locator("h1")).to_have_text("Incoming referrals")
-    card = page.locator(".card", has_text=family.code)
-    await expect(card).to_contain_text("Accept or reject it by")
-    await check(page)
-
-    # The link of a referral email: /referrals/{id} opens the agency's page.
-    await page.goto(f"{stack.console_url}/referrals/{referral['id']}")
+    await page.goto(link)
+    await page.fill("#username", "school.riverton")
+    await page.fill("#password", PASSWORD)
+    await page.locator("#kc-login").click()
+    await page.wait_for_url(link)
     await expect(page.locator("h1")).to_have_text("Referral for School enrolment")
     await expect(page.locator("#case-summary")).to_contain_text("2015")
     await expect(page.locator("#reveal-form")).to_have_count(0)  # not before accepting
     await check(page)
+
+    # Home is the agency's incoming referrals, the one due first on top.
+    await page.locator("header nav a[href='/']").click()
+    await expect(page.locator("h1")).to_have_text("Incoming referrals")
+    card = page.locator(".card", has_text=family.code)
+    await expect(card).to_contain_text("Accept or reject it by")
+    await check(page)
+    await card.locator("a").click()
+
+    await expect(page.locator("h1")).to_have_text("Referral for School enrolment")
 
     # Accept by keyboard alone.
     await tab_to(page, "#do-accept")

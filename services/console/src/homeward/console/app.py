@@ -29,8 +29,10 @@ from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.console.api import (
     assets,
+    auditor,
     auth,
     cases,
+    email,
     flows,
     home,
     live,
@@ -38,6 +40,7 @@ from homeward.console.api import (
     referrals,
     register,
     registry,
+    supervisor,
 )
 from homeward.console.clients import ApiRefusal, ServiceUnavailable
 from homeward.console.forms import REFUSALS
@@ -50,7 +53,21 @@ from homeward.console.web import COOKIE, Console, CsrfRefused, SignInRequired, l
 
 MIGRATIONS = "homeward.console.migrations"
 # The route modules, each with its `router`.
-PAGES = (assets, auth, home, register, cases, flows, referrals, live, partner, registry)
+PAGES = (
+    assets,
+    auth,
+    home,
+    register,
+    cases,
+    flows,
+    referrals,
+    live,
+    partner,
+    registry,
+    supervisor,
+    auditor,
+    email,
+)
 logger = logging.getLogger("homeward.console")
 
 

@@ -33,6 +33,10 @@ class Api:
         self._http, self._base, self._token = http, base_url.rstrip("/"), token
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             response = await self._http.request(
@@ -44,7 +48,7 @@ class Api:
             raise ServiceUnavailable(str(response.status_code))
         if response.is_error:
             raise _refusal(response)
-        return response.json() if response.content else None
+        return response
 
     async def get(self, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v is not None}
@@ -55,6 +59,17 @@ class Api:
 
     async def put(self, path: str, body: Json) -> Any:
         return await self._call("PUT", path, json=body)
+
+    async def delete(self, path: str) -> Any:
+        return await self._call("DELETE", path)
+
+    async def audit(self, **filters: Any) -> Json:
+        """This service's audit trail (auditors only), newest first."""
+        return await self.get("/v1/audit", **filters)
+
+    async def audit_csv(self, **filters: Any) -> str:
+        clean = {k: v for k, v in filters.items() if v is not None}
+        return (await self._send("GET", "/v1/audit.csv", params=clean)).text
 
 
 def _refusal(response: httpx.Response) -> ApiRefusal:
@@ -136,8 +151,19 @@ class Intake(Api):
         body = {"to_municipality": to_municipality}
         return await self.post(f"/v1/cases/{case_id}/transfers", body)
 
-    async def decide_transfer(self, transfer_id: str, decision: str) -> Json:
-        return await self.post(f"/v1/transfers/{transfer_id}/{decision}")
+    async def decide_transfer(
+        self, transfer_id: str, decision: str, body: Json | None = None
+    ) -> Json:
+        return await self.post(f"/v1/transfers/{transfer_id}/{decision}", body)
+
+    async def closure_requests(self, *, status: str | None = None) -> list[Json]:
+        return await self.get("/v1/closure-requests", status=status)
+
+    async def decide_closure(self, closure_id: str, decision: str, body: Json | None) -> Json:
+        return await self.post(f"/v1/closure-requests/{closure_id}/{decision}", body)
+
+    async def erase(self, case_id: str) -> Json:
+        return await self.post(f"/v1/cases/{case_id}/erasure")
 
 
 class Referrals(Api):
@@ -166,6 +192,12 @@ class Referrals(Api):
         return await self.get(
             "/v1/agencies", service_category=service_category, municipality=municipality
         )
+
+    async def override_consent(self, referral_id: str, body: Json) -> Json:
+        return await self.post(f"/v1/referrals/{referral_id}/consent-override", body)
+
+    async def indicators(self) -> Json:
+        return await self.get("/v1/indicators")
 
     async def suggest(self, referral_id: str, body: Json) -> Json:
         return await self.post(f"/v1/referrals/{referral_id}/suggestions", body)
@@ -202,6 +234,21 @@ class Notifications(Api):
 
     async def mark_all_read(self) -> Json:
         return await self.post("/v1/notifications/read-all")
+
+    async def email_opt_in(self) -> Json | None:
+        """The caller's email opt-in, or None when they have not opted in."""
+        try:
+            return await self.get("/v1/me/email")
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
+    async def opt_in_email(self, address: str) -> Json:
+        return await self.put("/v1/me/email", {"address": address})
+
+    async def opt_out_email(self) -> None:
+        await self.delete("/v1/me/email")
 
 
 @dataclass(frozen=True)

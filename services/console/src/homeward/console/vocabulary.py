@@ -187,6 +187,26 @@ LABELS: dict[str, dict[str, str]] = {
         "no-consent": N_("No consent"),
         "other": N_("Other reason"),
     },
+    "transfer_decline_reason": {
+        "not-resident-here": N_("The family does not live here"),
+        "no-capacity": N_("No capacity"),
+        "information-missing": N_("Information is missing"),
+        "safety-concern": N_("Safety concern"),
+        "other": N_("Other reason"),
+    },
+    "closure_rejection": {
+        "support-still-needed": N_("Support is still needed"),
+        "referrals-still-open": N_("Referrals are still open"),
+        "plan-review-first": N_("Review the plan first"),
+        "reason-does-not-fit": N_("The reason does not fit"),
+        "other": N_("Other reason"),
+    },
+    "override_legal_basis": {
+        "legal-obligation": N_("Legal obligation"),
+        "vital-interest": N_("Vital interest"),
+        "public-task": N_("Public task"),
+        "child-protection": N_("Child protection"),
+    },
     "household_role": {
         "mother": N_("Mother"),
         "father": N_("Father"),

@@ -11,7 +11,7 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from homeward.console.api import partner, registry
+from homeward.console.api import auditor, partner, registry, supervisor
 from homeward.console.vocabulary import event_kind
 from homeward.console.web import SignedIn, ViewerDep, console_path
 
@@ -29,6 +29,10 @@ async def home(viewer: ViewerDep) -> Response:
         return await partner.incoming(viewer)
     if registry.is_officer(viewer):
         return await registry.queue(viewer)
+    if supervisor.is_supervisor(viewer):
+        return await supervisor.today(viewer)
+    if auditor.is_auditor(viewer):
+        return await auditor.trail(viewer)
     return await today(viewer)
 
 
