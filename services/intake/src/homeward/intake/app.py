@@ -12,7 +12,14 @@ from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
 from homeward.common.crypto import IdentityVault, KeyRing
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
-from homeward.intake.api import agency_identity, cases, closures, consents_transfers, protected
+from homeward.intake.api import (
+    agency_identity,
+    cases,
+    closures,
+    consents_transfers,
+    protected,
+    registry_identity,
+)
 from homeward.intake.handlers.referral_events import referral_event_handlers
 from homeward.intake.settings import IntakeSettings
 
@@ -45,6 +52,7 @@ def create_app(
             closures.router,
             protected.router,
             agency_identity.router,
+            registry_identity.router,
             consents_transfers.router,
             audit_router(),
         ],

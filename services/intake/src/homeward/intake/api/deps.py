@@ -33,6 +33,7 @@ async def _decider(request: Request, principal: CurrentPrincipal) -> Principal:
 Decider = Annotated[Principal, Depends(_decider)]
 # Partner agency staff and partner systems (client credentials) alike.
 PartnerAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
+DocumentsOfficer = Annotated[Principal, Depends(require_roles(Role.DOCUMENTS_OFFICER))]
 
 
 def _sees_notes(principal: CaseReader) -> bool:
