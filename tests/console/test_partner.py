@@ -176,3 +176,40 @@ async def test_the_police_cannot_reveal_and_sees_no_health_data(
     await page.locator("main form button[type=submit]").click()
     await expect(page.locator(".notification-banner")).to_contain_text("предложение")
     await context.close()
+
+
+async def test_the_coordinator_turns_a_suggestion_into_a_referral(
+    stack: RunningStack, browser
+) -> None:
+    """The police suggest mental-health support for the mother it serves; the coordinator
+    sees it on the home page and drafts the referral to the health centre in one step."""
+    api = Api(stack)
+    family = await api.family()
+    referral = await api.refer(
+        family, family.mother, "riverton-police", "family-support", ["family"]
+    )
+    await eventually(lambda: sent(api, referral["id"]), what="the referral reached the police")
+    path = f"/v1/referrals/{referral['id']}"
+    await api.call("police.riverton", "referrals", "POST", f"{path}/accept", json={})
+    body = {"service_category": "mental-health", "reason": "need-observed"}
+    await api.call("police.riverton", "referrals", "POST", f"{path}/suggestions", json=body)
+
+    context = await new_context(browser, locale="en-GB")
+    page = await context.new_page()
+    await sign_in(page, stack, "coordinator.riverton")
+    card = page.locator("section.card", has_text="Suggestions from partners")
+    await expect(card).to_contain_text(family.code)
+    await card.locator("a[href='/suggestions']").click()
+    suggestion = page.locator("#suggestions .card", has_text=family.code)
+    await check(page)
+    await suggestion.locator("summary").click()
+    await suggestion.locator("form[action$='/decline'] button").click()  # no reason: refused
+    await expect(page.locator(".error-summary")).to_be_visible()
+    await check(page)
+    suggestion = page.locator("#suggestions .card", has_text=family.code)
+    await suggestion.locator("select").first.select_option("riverton-health-centre")
+    await suggestion.locator("form[action$='/accept'] button").click()
+    await page.wait_for_url(re.compile(r"/referrals/[0-9a-f-]{36}$"))
+    await expect(page.locator("h1")).to_have_text("Referral for Mental health support")
+    await check(page)
+    await context.close()

@@ -1,7 +1,8 @@
 """The civil registry in Chromium, in English and in Kazakh: the documents officer finds the
 task of a referral blocked on a birth certificate in the queue (oldest first), records the
-certificate as issued on the person's page, and the referral moves on to the school. A
-refused change keeps what was typed. axe-core on every page."""
+certificate as issued on the person's page (reading the child's name to issue it in, for
+documentation), and the referral moves on to the school. A refused change keeps what was
+typed. axe-core on every page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from playwright.async_api import expect
 
 from tests.console.browser import new_context
 from tests.console.conftest import sign_in
-from tests.console.partners import Api
+from tests.console.partners import CHILD_NAME, Api
 from tests.console.test_partner import check
 from tests.e2e.journey import eventually
 from tests.e2e.stack import RunningStack
@@ -48,6 +49,11 @@ async def test_the_registry_clears_a_task_and_the_referral_moves_on(
 
     await row.locator("a").click()
     await check(page, locale)
+    # The name to issue the certificate in, for documentation (audited by intake).
+    await page.locator("#reveal-form button").click()
+    await expect(page.locator("#identity")).to_contain_text(CHILD_NAME)
+    await check(page, locale)
+    await page.locator(".back-link").click()
     await page.locator("#birth-certificate a").click()
     await check(page, locale)
     # Issued without its date: refused on the page, the choice kept.

@@ -40,6 +40,7 @@ from homeward.console.api import (
     referrals,
     register,
     registry,
+    suggestions,
     supervisor,
 )
 from homeward.console.clients import ApiRefusal, ServiceUnavailable
@@ -67,6 +68,7 @@ PAGES = (
     supervisor,
     auditor,
     email,
+    suggestions,
 )
 logger = logging.getLogger("homeward.console")
 

@@ -141,6 +141,10 @@ class Intake(Api):
         """A partner's need-to-know read (404 unless its agency serves the person with consent)."""
         return await self.get(f"/v1/agency/persons/{person_id}/identity", purpose=purpose)
 
+    async def registry_identity(self, person_id: str, purpose: str) -> Json:
+        """A documents officer's read, to issue papers in the name (documentation only)."""
+        return await self.get(f"/v1/registry/persons/{person_id}/identity", purpose=purpose)
+
     async def receiving_family(self, case_id: str) -> Json:
         return await self.get(f"/v1/cases/{case_id}/receiving-family")
 
@@ -204,6 +208,9 @@ class Referrals(Api):
 
     async def suggestions(self, *, status: str | None = None) -> list[Json]:
         return await self.get("/v1/suggestions", status=status)
+
+    async def decide_suggestion(self, suggestion_id: str, decision: str, body: Json) -> Json:
+        return await self.post(f"/v1/suggestions/{suggestion_id}/{decision}", body)
 
 
 class Documents(Api):

@@ -1,7 +1,8 @@
 """Home, "what needs me today": one card per kind of work, each opening a filtered list.
 
 API calls: referrals of the municipality (1), pending transfers (1), unread notifications
-(1) — three, whatever the caseload.
+(1), partners' open suggestions (1) — four, whatever the caseload. Other roles land on their
+own day (partner, registry, supervisor and auditor modules).
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ async def home(viewer: ViewerDep) -> Response:
 async def today(viewer: SignedIn) -> Response:
     apis = viewer.apis()
     municipality = viewer.user.get("municipality")
-    referrals, transfers, inbox = await asyncio.gather(
+    referrals, transfers, inbox, suggested = await asyncio.gather(
         apis.referrals.referrals(limit=100),
         apis.intake.transfers(status="pending"),
         apis.notifications.inbox(unread_only=True, limit=50),
+        apis.referrals.suggestions(status="open"),
     )
     items = referrals["items"]
     notes = inbox["items"]
@@ -54,5 +56,6 @@ async def today(viewer: SignedIn) -> Response:
         "transfers": [t for t in transfers if t["to_municipality"] == municipality],
         "overdue": [n for n in notes if event_kind(n["event_type"]) in OVERDUE_EVENTS],
         "expiring": [n for n in notes if event_kind(n["event_type"]) in EXPIRY_EVENTS],
+        "suggestions": suggested,
     }
     return viewer.render("home.html", cards=cards, unread=inbox["unread"], inbox=notes[:5])

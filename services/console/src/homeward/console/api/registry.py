@@ -20,6 +20,7 @@ from homeward.console.web import SignedIn, SignedInForm, Viewer
 router = APIRouter(prefix="/registry")
 OFFICER = "documents-officer"
 RECORDS = "document_record."
+DOCUMENTATION = "documentation"  # the only purpose the registry reads an identity for
 # Statuses that always need a reason (the documents service refuses them without one).
 REASON_REQUIRED = frozenset({"rejected", "not-applicable"})
 
@@ -45,6 +46,27 @@ async def queue(viewer: SignedIn) -> Response:
 async def person(viewer: SignedIn, person_id: str) -> Response:
     found = await viewer.apis().documents.records(person_id)
     return viewer.render("registry/person.html", person=found)
+
+
+@router.post("/persons/{person_id}/identity", include_in_schema=False)
+async def identity(viewer: SignedIn, form: SignedInForm, person_id: str) -> Response:
+    """The name and date of birth to issue papers in, in this response only (audited)."""
+    _ = viewer.gettext
+    found = await viewer.apis().documents.records(person_id)
+    state = FormState.of(form)
+    shown = None
+    if state.text("purpose") != DOCUMENTATION:
+        state.errors["purpose"] = _("Confirm that you need it to issue a document")
+    else:
+        try:
+            shown = await viewer.apis().intake.registry_identity(person_id, DOCUMENTATION)
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                state.message = _("No identity is recorded for this person.")
+            else:
+                state.refused(refusal, _)
+    return viewer.render("registry/identity.html", person=found, identity=shown, form=state,
+                         status_code=200 if shown else 422)  # fmt: skip
 
 
 async def _record_page(
