@@ -161,3 +161,46 @@ def test_the_chart_draws_small_counts_as_such_and_escapes_labels() -> None:
     assert "&lt;Sent&gt;" in chart and "<Sent>" not in chart
     assert 'width="300"' in chart  # the largest count fills the bar
     assert 'fill="url(#small)"' in chart and ">&lt;5</text>" in chart
+
+
+async def test_a_partner_must_give_a_reason_to_reject_and_hears_what_the_referral_may_become(
+    signed_in: Any, apis: FakeApis
+) -> None:
+    requested = {**REFERRAL, "state": "requested",
+                 "allowed_actions": ["accept", "reject", "cancel"]}  # fmt: skip
+    apis.on("GET", f"/v1/referrals/{REFERRAL_ID}", body=requested)
+    client, session = await signed_in("partner")
+    page = await client.post(f"/incoming/{REFERRAL_ID}/act/reject",
+                             data={"csrf_token": session.csrf_token})  # fmt: skip
+    assert page.status_code == 422
+    assert '<a href="#reject-reason">Choose a reason</a>' in page.text
+    assert not [r for r in apis.seen if r.method == "POST"]  # nothing was sent
+    # Changed in the meantime: the API's 409 names the states it may move to.
+    apis.on("POST", f"/v1/referrals/{REFERRAL_ID}/reject", status=409,
+            body={"status": 409, "allowed_next_states": ["in-progress", "on-hold"]})  # fmt: skip
+    form = {"csrf_token": session.csrf_token, "reject-reason": "no-capacity"}
+    page = await client.post(f"/incoming/{REFERRAL_ID}/act/reject", data=form)
+    assert page.status_code == 409
+    assert "From here the referral can only become:" in page.text
+    assert '<option value="no-capacity" selected>' in page.text
+
+
+async def test_the_supervisor_sees_escalations_at_supervisor_level_only(
+    signed_in: Any, apis: FakeApis
+) -> None:
+    def overdue(level: str, code: str) -> dict[str, Any]:
+        return {"id": len(code), "event_type": "homeward.referral.overdue.v1",
+                "case_code": code, "details": {"level": level, "deadline": "acceptance"},
+                "link": f"http://x/app/referrals/{REFERRAL_ID}", "read_at": None,
+                "created_at": "2025-03-01T10:00:00Z", "summary": "s"}  # fmt: skip
+
+    inbox = {"items": [overdue("supervisor", "HW-AAAA-11"), overdue("coordinator", "HW-BBBB-22")],
+             "unread": 2, "next_offset": None}  # fmt: skip
+    apis.on("GET", "/v1/notifications", body=inbox)
+    for path in ("/v1/transfers", "/v1/closure-requests"):
+        apis.on("GET", path, body=[])
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    client, _ = await signed_in("supervisor")
+    page = await client.get("/")
+    assert "HW-AAAA-11" in page.text and "HW-BBBB-22" not in page.text
+    assert f'href="/referrals/{REFERRAL_ID}"' in page.text  # a path of the console
