@@ -18,7 +18,7 @@ from homeward.intake.commands import IdentityPurpose, RelationToReturnees
 from homeward.intake.domain import assessments, cases, closures, consent, persons, transfers
 from homeward.referrals.commands import OverrideLegalBasis, Priority
 from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel
-from homeward.referrals.domain.directory import CapacityStatus
+from homeward.referrals.domain.directory import Accreditation, CapacityStatus
 from homeward.referrals.domain.gates import SEQUENCING_WARNING
 from homeward.referrals.domain.lifecycle import Action, Outcome, ReasonCode, ReferralState
 from homeward.referrals.domain.suggestions import (
@@ -111,6 +111,7 @@ VOCABULARIES: dict[str, list[type[StrEnum]] | list[str]] = {
     "transfer_decline_reason": [transfers.TransferDeclineReason],
     "closure_rejection": [closures.ClosureRejection],
     "override_legal_basis": [OverrideLegalBasis],
+    "accreditation": [Accreditation],
 }
 
 

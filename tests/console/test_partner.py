@@ -165,6 +165,22 @@ async def test_the_police_cannot_reveal_and_sees_no_health_data(
     await expect(page.locator("input[value=safeguarding]")).to_be_checked()  # input kept
     await check(page, "ru")
 
+    # My agency: the police now keep a waiting list and have one legal counsel.
+    await page.locator("header a[href='/my-agency']").click()
+    await check(page, "ru")
+    await page.locator("input[name=capacity][value=waitlist]").check()
+    await page.fill("#staff-legal-counsel", "x")
+    await page.locator("main form button[type=submit]").click()
+    await expect(page.locator(".error-summary a[href='#staff-legal-counsel']")).to_be_visible()
+    await expect(page.locator("input[name=capacity][value=waitlist]")).to_be_checked()
+    await check(page, "ru")
+    await page.fill("#staff-legal-counsel", "1")
+    await page.locator("main form button[type=submit]").click()
+    await expect(page.locator(".notification-banner")).to_be_visible()
+    agency = await api.call("police.riverton", "referrals", "GET", "/v1/agencies/riverton-police")
+    assert agency["capacity"] == "waitlist"
+    assert agency["accreditations"] == [{"code": "legal-counsel", "count": 1}]
+
     # Suggest an onward referral (the page and its refusal in Russian too).
     await page.goto(f"{stack.console_url}/incoming/{referral['id']}/suggest")
     await check(page, "ru")

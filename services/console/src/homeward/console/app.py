@@ -28,6 +28,7 @@ from homeward.common.errors import BodySizeLimit
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.console.api import (
+    agency,
     assets,
     auditor,
     auth,
@@ -69,6 +70,7 @@ PAGES = (
     auditor,
     email,
     suggestions,
+    agency,
 )
 logger = logging.getLogger("homeward.console")
 

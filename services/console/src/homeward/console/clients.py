@@ -197,6 +197,12 @@ class Referrals(Api):
             "/v1/agencies", service_category=service_category, municipality=municipality
         )
 
+    async def agency(self, agency_id: str) -> Json:
+        return await self.get(f"/v1/agencies/{agency_id}")
+
+    async def update_profile(self, agency_id: str, body: Json) -> Json:
+        return await self.put(f"/v1/agencies/{agency_id}/profile", body)
+
     async def override_consent(self, referral_id: str, body: Json) -> Json:
         return await self.post(f"/v1/referrals/{referral_id}/consent-override", body)
 

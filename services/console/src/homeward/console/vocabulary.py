@@ -207,6 +207,16 @@ LABELS: dict[str, dict[str, str]] = {
         "public-task": N_("Public task"),
         "child-protection": N_("Child protection"),
     },
+    "accreditation": {
+        "trauma-informed-psychologist": N_("Trauma-informed psychologists"),
+        "child-psychologist": N_("Child psychologists"),
+        "theologian-trained-for-reintegration": N_("Theologians trained for reintegration work"),
+        "disengagement-counsellor": N_("Disengagement counsellors"),
+        "social-worker-reintegration": N_("Social workers trained for reintegration"),
+        "trauma-aware-teacher": N_("Trauma-aware teachers"),
+        "community-interpreter": N_("Community interpreters"),
+        "legal-counsel": N_("Legal counsel"),
+    },
     "household_role": {
         "mother": N_("Mother"),
         "father": N_("Father"),

@@ -73,6 +73,7 @@ async def callback(
             "municipality": principal.municipality,
             "roles": sorted(principal.roles),
             "agency_type": principal.agency_type,
+            "agency_id": principal.agency_id,
             "locale": tokens.locale,
         },
     }
