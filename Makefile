@@ -6,7 +6,7 @@ TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 VENV := .venv
 
-.PHONY: run test test-sqlite lint format env bench clean
+.PHONY: run test test-sqlite lint format env bench clean browser
 
 # uv itself comes from PyPI into a private tool folder when the machine has none.
 $(TOOLS)/bin/uv:
@@ -23,8 +23,14 @@ env: $(VENV)/.synced
 run: env
 	$(VENV)/bin/python -m homeward.common.devstack
 
+## The console's browser tests: Debian's chromium (Playwright drives it; never `playwright
+## install`) and axe-core pinned by tests/console/package-lock.json.
+browser:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+	@test -f tests/console/node_modules/axe-core/axe.min.js || npm ci --prefix tests/console
+
 ## Every test: unit, integration (real Tansu broker), SQLite and, when reachable (always in CI), PostgreSQL.
-test: env
+test: env browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 

@@ -6,7 +6,13 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["events_pipeline", "intake_registration", "referrals_send", "notifications_flow"]
+BENCHMARKS = [
+    "events_pipeline",
+    "intake_registration",
+    "referrals_send",
+    "notifications_flow",
+    "console_pages",
+]
 
 
 def main() -> None:

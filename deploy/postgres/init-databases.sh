@@ -4,8 +4,8 @@
 #
 # Run once by the postgres image, from /docker-entrypoint-initdb.d, when it creates an empty
 # data directory (see docker-compose.yml). Passwords come from the environment:
-# INTAKE_DB_PASSWORD, REFERRALS_DB_PASSWORD, DOCUMENTS_DB_PASSWORD, NOTIFICATIONS_DB_PASSWORD
-# and KEYCLOAK_DB_PASSWORD; a missing one stops the initialisation. Changing a password later
+# INTAKE_DB_PASSWORD, REFERRALS_DB_PASSWORD, DOCUMENTS_DB_PASSWORD, NOTIFICATIONS_DB_PASSWORD,
+# CONSOLE_DB_PASSWORD and KEYCLOAK_DB_PASSWORD; a missing one stops the initialisation. Changing a password later
 # means ALTER ROLE (this script does not run again on an existing volume).
 set -euo pipefail
 
@@ -25,4 +25,5 @@ create_database intake "${INTAKE_DB_PASSWORD:?set INTAKE_DB_PASSWORD}"
 create_database referrals "${REFERRALS_DB_PASSWORD:?set REFERRALS_DB_PASSWORD}"
 create_database documents "${DOCUMENTS_DB_PASSWORD:?set DOCUMENTS_DB_PASSWORD}"
 create_database notifications "${NOTIFICATIONS_DB_PASSWORD:?set NOTIFICATIONS_DB_PASSWORD}"
+create_database console "${CONSOLE_DB_PASSWORD:?set CONSOLE_DB_PASSWORD}"
 create_database keycloak "${KEYCLOAK_DB_PASSWORD:?set KEYCLOAK_DB_PASSWORD}"

@@ -178,10 +178,10 @@ async def test_smtp_is_checked_when_notifications_has_a_host(
 
 
 async def test_check_all_runs_shared_checks_once(homeward: Homeward, healthy: None) -> None:
-    for service in ("referrals", "documents", "notifications"):
+    for service in ("referrals", "documents", "notifications", "console"):
         assert (await homeward("migrate", service)).code == 0
     checked = await homeward("check", "--all")
     assert checked.code == 0, checked.out
     names = list(lines(checked.out))
-    assert len(names) == 10  # settings and database for four services, one broker, one issuer
+    assert len(names) == 12  # settings and database for five services, one broker, one issuer
     assert sum(name.startswith("broker ") for name in names) == 1

@@ -53,7 +53,7 @@ async def test_migrate_all_brings_every_service_to_head(
     assert done.code == 0, done.err
     assert done.out.splitlines() == [
         f"{service}: migrated to head"
-        for service in ("intake", "referrals", "documents", "notifications")
+        for service in ("intake", "referrals", "documents", "notifications", "console")
     ]
     for service in ("intake", "notifications"):
         url = os.environ[f"HOMEWARD_{service.upper()}_DATABASE_URL"]

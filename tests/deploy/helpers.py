@@ -16,7 +16,15 @@ from homeward.common.settings import CommonSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = tuple(sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")))
-PORTS = {"intake": 8401, "referrals": 8402, "documents": 8403, "notifications": 8404}
+# The console keeps sessions only: no topics, no dead letters.
+EVENTED = tuple(service for service in SERVICES if service != "console")
+PORTS = {
+    "intake": 8401,
+    "referrals": 8402,
+    "documents": 8403,
+    "notifications": 8404,
+    "console": 8405,
+}
 # Prometheus scrapes each service on a port of its own; the API port serves no metrics.
 METRICS_PORTS = {service: port + 1000 for service, port in PORTS.items()}
 

@@ -13,7 +13,7 @@ import homeward.common.contracts  # noqa: F401  (registers every contract)
 from homeward.common.events.contracts import registry
 from homeward.common.events.deadletter import dead_letter_topic
 from homeward.common.settings import CommonSettings
-from tests.deploy.helpers import ROOT, SERVICES, kustomize, load_documents
+from tests.deploy.helpers import EVENTED, ROOT, SERVICES, kustomize, load_documents
 
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.yaml"
 DAY_MS = 24 * 3600 * 1000
@@ -37,7 +37,7 @@ def event_topics() -> set[str]:
 
 
 def dead_letter_topics() -> set[str]:
-    return {dead_letter_topic(service) for service in SERVICES}
+    return {dead_letter_topic(service) for service in EVENTED}
 
 
 def test_every_topic_is_defined_and_no_other(topics: dict[str, dict[str, Any]]) -> None:

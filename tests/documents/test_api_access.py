@@ -59,6 +59,7 @@ ENDPOINTS = [
     Endpoint("read_record", "GET", _p("/v1/records/{record}"), STAFF, "person"),
     Endpoint("read_readiness", "GET", _p("/v1/persons/{person}/readiness"),
              STAFF | {"partner"}, "referred"),
+    Endpoint("read_case_readiness", "GET", _p("/v1/cases/{case}/readiness"), STAFF, "person"),
     Endpoint("list_tasks", "GET", _p("/v1/tasks"), STAFF, "none"),
     Endpoint("read_overview", "GET", _p("/v1/overview"), {"supervisor"}, "none"),
     Endpoint("list_audit_entries", "GET", _p("/v1/audit"), {"auditor"}, "none"),
@@ -91,7 +92,8 @@ async def test_access_matrix(documents: DocumentsHarness, user: str) -> None:
     await eventually(
         lambda: _async(bool(published(documents.broker, "homeward.documentation_task.raised.v1")))
     )
-    ids = {"person": str(person.person_id), "record": records["birth-certificate"]["id"]}
+    ids = {"person": str(person.person_id), "record": records["birth-certificate"]["id"],
+           "case": str(person.case_id)}  # fmt: skip
     mismatches = []
     for endpoint in ENDPOINTS:
         response = await documents.call(user, endpoint.method, endpoint.path(ids),

@@ -19,6 +19,10 @@ import httpx
 from homeward.common.testing.ports import free_port_block
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
+# The console follows the four APIs (`make run` prints its URL first).
+CONSOLE_PORT_OFFSET = len(SERVICES) + 1
+# As devstack lays them out: the IdP, the four APIs and the console, then a metrics port each.
+PORT_BLOCK = 1 + 2 * (len(SERVICES) + 1)
 
 
 class RunningStack:
@@ -41,7 +45,11 @@ class RunningStack:
         return f"http://127.0.0.1:{self.base_port + 1 + SERVICES.index(name)}"
 
     def metrics_url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.base_port + 1 + len(SERVICES) + SERVICES.index(name)}"
+        return f"http://127.0.0.1:{self.base_port + 2 + len(SERVICES) + SERVICES.index(name)}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port + CONSOLE_PORT_OFFSET}"
 
     @property
     def token_url(self) -> str:
@@ -73,8 +81,10 @@ class RunningStack:
 async def running_stack(
     data_dir: Path, env: Mapping[str, str] | None = None, *, ready_timeout_s: float = 90
 ) -> AsyncIterator[RunningStack]:
-    base_port = free_port_block(1 + 2 * len(SERVICES))  # IdP, APIs, metrics
+    base_port = free_port_block(PORT_BLOCK)
     kafka_port = free_port_block(1)
+    while base_port <= kafka_port < base_port + PORT_BLOCK:  # not one of the block
+        kafka_port = free_port_block(1)
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOMEWARD_", "KAFKA_"))}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "homeward.common.devstack",

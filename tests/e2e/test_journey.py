@@ -87,7 +87,7 @@ async def service_databases(
             f"HOMEWARD_{service.upper()}_DATABASE_URL": await scratch.enter_async_context(
                 scratch_database_url("postgresql", tmp_path)
             )
-            for service in SERVICES
+            for service in (*SERVICES, "console")
         }
 
 
@@ -132,7 +132,7 @@ async def test_a_returning_family_through_every_service(
             )
             # It ran on the databases asked for: SQLite files only when no PostgreSQL was given.
             sqlite_files = list(stack.data_dir.glob("data/*.db"))
-            assert len(sqlite_files) == (0 if service_databases else len(SERVICES))
+            assert len(sqlite_files) == (0 if service_databases else len(SERVICES) + 1)
 
 
 async def register_the_family(j: Callers) -> Family:

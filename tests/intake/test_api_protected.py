@@ -135,6 +135,19 @@ async def test_assessment_history_and_notes_for_coordinators_only(intake: Servic
     assert history[0]["notes"] == "Nightmares about Vantmoor"
     latest = (await intake.call(SUPERVISOR, "GET", path + "/latest")).json()
     assert latest["levels"] == {"mental-health-and-trauma": "medium"} and latest["notes"] is None
+    mother_path = f"/v1/cases/{case['id']}/persons/{case['persons'][0]['id']}/assessments"
+    mother_says = {"assessed_on": "2025-03-10", "levels": {"housing": "high"}}
+    assert (
+        await intake.call(COORDINATOR, "POST", mother_path, json=mother_says)
+    ).status_code == 201
+    # The whole family in one read, newest first, notes for coordinators only, as per person.
+    everyone = f"/v1/cases/{case['id']}/assessments"
+    by_coordinator = (await intake.call(COORDINATOR, "GET", everyone)).json()
+    assert [a["assessed_on"] for a in by_coordinator] == ["2025-04-02", "2025-03-10", "2025-03-02"]
+    assert {a["person_id"] for a in by_coordinator} == {p["id"] for p in case["persons"][:2]}
+    assert by_coordinator[0]["notes"] == "Nightmares about Vantmoor"
+    by_supervisor = (await intake.call(SUPERVISOR, "GET", everyone)).json()
+    assert len(by_supervisor) == 3 and all(a["notes"] is None for a in by_supervisor)
     bad = await intake.call(
         COORDINATOR, "POST", path, json={"assessed_on": "2025-03-02", "levels": {"luck": "high"}}
     )
@@ -178,6 +191,9 @@ async def test_consent_by_guardian_and_immediate_revocation(intake: ServiceHarne
     assert (await intake.call(COORDINATOR, "POST", revoke)).status_code == 409
     listed = (await intake.call(SUPERVISOR, "GET", path)).json()
     assert [c["in_force"] for c in listed] == [False]
+    # The whole family in one read: the child's revoked consent among the case's.
+    everyone = (await intake.call(SUPERVISOR, "GET", f"/v1/cases/{case['id']}/consents")).json()
+    assert [(c["person_id"], c["in_force"]) for c in everyone] == [(child["id"], False)]
 
 
 async def test_transfer_moves_the_case_and_its_access(intake: ServiceHarness) -> None:

@@ -141,6 +141,7 @@ def test_scrape_configuration_has_both_jobs(prometheus_config: dict[str, Any]) -
     # The metrics ports: the API ports (8401...) do not serve /metrics.
     assert static["targets"] == [
         "intake:9401", "referrals:9402", "documents:9403", "notifications:9404",
+        "console:9405",
     ]  # fmt: skip
 
 

@@ -132,7 +132,7 @@ async def test_opted_in_coordinator_gets_an_email_with_code_event_and_link(
     )
     assert opt_in.status_code == 200, opt_in.text
     assert opt_in.json()["roles"] == ["coordinator"]
-    for who in ("police.riverton", "documents.riverton", "auditor", "admin"):
+    for who in ("documents.riverton", "auditor", "admin"):
         refused = await notifications.call(
             who, "PUT", "/v1/me/email", json={"address": "x@y.example"}
         )
@@ -160,3 +160,36 @@ async def test_opted_in_coordinator_gets_an_email_with_code_event_and_link(
     assert (
         await notifications.call("coordinator.riverton", "GET", "/v1/me/email")
     ).status_code == 404
+
+
+async def test_partner_staff_opt_in_and_their_agency_s_referrals_reach_them_by_email(
+    notifications: NotificationsHarness, smtp: tuple[Any, int]
+) -> None:
+    """A referral sent to the school reaches its opted-in staff: case code, service, the
+    acceptance deadline and the console link; another agency's staff get nothing."""
+    collector, _ = smtp
+    for who, address in (("school.riverton", "school@riverton.example"),
+                         ("police.riverton", "police@riverton.example")):  # fmt: skip
+        opt_in = await notifications.call(who, "PUT", "/v1/me/email", json={"address": address})
+        assert opt_in.status_code == 200, opt_in.text
+    assert opt_in.json()["roles"] == ["agency:riverton-police", "partner"]
+
+    sent = referral_event("sent", agency="riverton-primary-school", agency_type="school",
+                          service_category="school-enrolment")  # fmt: skip
+    await publish(notifications.broker, *sent)
+
+    def partners() -> list[dict[str, Any]]:
+        return [m for m in collector.messages if m["to"][0].endswith("@riverton.example")
+                and not m["to"][0].startswith("coord")]  # fmt: skip
+
+    async def emailed() -> bool:
+        return len(partners()) >= 1
+
+    await wait_for(emailed)
+    [email] = partners()
+    assert email["to"] == ["school@riverton.example"]
+    assert email["subject"] == "[HW-7KQ3-M9] A referral was sent to your agency"
+    body = email["body"]
+    assert "Service: school-enrolment" in body and "Due: 2025-04-08" in body
+    assert "https://homeward.example/app/referrals/8c3d2e5a-0000-4000-8000-000000000004" in body
+    assert "P-4TXR-8N" not in body  # the case code, the service, the date and a link only

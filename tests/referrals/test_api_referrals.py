@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -125,3 +127,23 @@ async def test_bad_input_is_422_and_writes_nothing(referrals: ReferralsHarness) 
         assert response.json()["detail"], name
     assert await _count(referrals) == 0
     assert await referrals.outbox() == []
+
+
+async def test_the_agency_sees_when_its_answer_is_due(referrals: ReferralsHarness) -> None:
+    """Acceptance is due a span after sending, completion a span after accepting; none after."""
+    settings = referrals.settings
+    family = await referrals.consented_family()
+    referral = await referrals.create_referral(referral_body(family))
+    path = f"/v1/referrals/{referral['id']}"
+    seen = (await referrals.call(SCHOOL, "GET", path)).json()
+    span = settings.acceptance_deadline(seen["service_category"])
+    sent = datetime.fromisoformat(seen["sent_at"])
+    assert datetime.fromisoformat(seen["due_at"]) == sent + span
+    accepted = (await referrals.call(SCHOOL, "POST", f"{path}/accept", json={})).json()
+    span = settings.completion_target(seen["service_category"])
+    due = datetime.fromisoformat(accepted["due_at"])
+    assert due == datetime.fromisoformat(accepted["accepted_at"]) + span
+    listed = (await referrals.call(SCHOOL, "GET", "/v1/referrals")).json()["items"]
+    assert next(r for r in listed if r["id"] == referral["id"])["due_at"] == accepted["due_at"]
+    done = await referrals.call(SCHOOL, "POST", f"{path}/complete", json={"outcome": "achieved"})
+    assert done.json()["due_at"] is None

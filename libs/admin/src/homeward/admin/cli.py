@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 
 from homeward.admin.output import age, emit_fields, emit_json, emit_table, error, mark
 from homeward.admin.services import (
+    EVENTED,
     SERVICES,
     AdminError,
     UsageError,
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = _with_service(group("rotate", _keys_rotate, "re-wrap under the current key", ROTATE_HELP))
     cmd.add_argument("--batch-size", type=int, default=200, help="rows per transaction")
 
-    _with_all(_with_json(add("check", _check, "configuration and connectivity")))
+    _with_all(_with_json(add("check", _check, "configuration and connectivity")), SERVICES)
     return parser
 
 
@@ -124,13 +125,17 @@ def _actions(cmd: argparse.ArgumentParser) -> Callable[..., argparse.ArgumentPar
     return _adder(cmd.add_subparsers(dest="action", required=True, metavar="ACTION"))
 
 
-def _with_service(cmd: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE", help=", ".join(SERVICES))
+def _with_service(
+    cmd: argparse.ArgumentParser, services: Mapping[str, object] = EVENTED
+) -> argparse.ArgumentParser:
+    cmd.add_argument("service", choices=services, metavar="SERVICE", help=", ".join(services))
     return cmd
 
 
-def _with_all(cmd: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    cmd.add_argument("service", nargs="?", choices=SERVICES, metavar="SERVICE")
+def _with_all(
+    cmd: argparse.ArgumentParser, services: Mapping[str, object] = EVENTED
+) -> argparse.ArgumentParser:
+    cmd.add_argument("service", nargs="?", choices=services, metavar="SERVICE")
     cmd.add_argument("--all", action="store_true", help="every service (the default)")
     return cmd
 
@@ -140,20 +145,22 @@ def _with_json(cmd: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return cmd
 
 
-def _services(args: argparse.Namespace, *, default_all: bool) -> list[str]:
+def _services(
+    args: argparse.Namespace, *, default_all: bool, every: Mapping[str, object] = EVENTED
+) -> list[str]:
     if args.all and args.service:
         raise UsageError("name a SERVICE or give --all, not both")
     if args.service:
         return [args.service]
     if args.all or default_all:
-        return list(SERVICES)
+        return list(every)
     raise UsageError("name a SERVICE or give --all")
 
 
 def _migrate(args: argparse.Namespace) -> int:
     from homeward.admin import migrate
 
-    for service in _services(args, default_all=False):
+    for service in _services(args, default_all=False, every=SERVICES):
         done = asyncio.run(migrate.migrate(service, args.revision))
         print(f"{done.service}: migrated to {done.revision}")
     return 0
@@ -307,7 +314,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from homeward.admin import check
 
-    results = asyncio.run(check.run_checks(_services(args, default_all=True)))
+    results = asyncio.run(check.run_checks(_services(args, default_all=True, every=SERVICES)))
     if args.json:
         emit_json([asdict(result) for result in results])
     else:

@@ -1,4 +1,4 @@
-"""The four services as the operators' command sees them: settings, database, migrations, topics.
+"""The services as the operators' command sees them: settings, database, migrations, topics.
 
 Each service's database comes from `HOMEWARD_<SERVICE>_DATABASE_URL` when set (one job can
 then reach every service's database), else from that service's own settings and defaults.
@@ -16,6 +16,7 @@ from typing import ClassVar
 from pydantic import ValidationError
 
 from homeward.common.settings import CommonSettings
+from homeward.console.settings import ConsoleSettings
 from homeward.documents.settings import DocumentsSettings
 from homeward.intake.settings import IntakeSettings
 from homeward.notifications.settings import NotificationsSettings
@@ -42,6 +43,8 @@ class SettingsInvalid(AdminError):
 class ServiceSpec:
     name: str
     settings_class: type[CommonSettings]
+    # The console keeps sessions only: a database to migrate, no events, topics or outbox.
+    evented: bool = True
 
     @property
     def migrations_package(self) -> str:
@@ -65,8 +68,11 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("referrals", ReferralsSettings),
         ServiceSpec("documents", DocumentsSettings),
         ServiceSpec("notifications", NotificationsSettings),
+        ServiceSpec("console", ConsoleSettings, evented=False),
     )
 }
+# The services with topics, dead letters and an outbox.
+EVENTED: dict[str, ServiceSpec] = {name: found for name, found in SERVICES.items() if found.evented}
 
 
 def spec(service: str) -> ServiceSpec:
@@ -123,10 +129,10 @@ def event_topics() -> list[str]:
     """Every topic an event contract names, once every service has registered its contracts."""
     from homeward.common.events import registry
 
-    for name in SERVICES:
+    for name in EVENTED:
         importlib.import_module(f"homeward.{name}.app")  # registers what the service publishes
     return registry.topics()
 
 
 def homeward_topics() -> list[str]:
-    return sorted({*event_topics(), *(found.dead_letter_topic for found in SERVICES.values())})
+    return sorted({*event_topics(), *(found.dead_letter_topic for found in EVENTED.values())})

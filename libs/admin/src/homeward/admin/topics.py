@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from homeward.admin.kafka import admin_client
-from homeward.admin.services import SERVICES, UsageError, homeward_topics
+from homeward.admin.services import EVENTED, UsageError, homeward_topics
 from homeward.common.settings import CommonSettings
 
 CREATED, EXISTS, FAILED = "created", "exists", "failed"
@@ -34,7 +34,7 @@ class TopicRow:
 
 
 def dead_letter_topics() -> set[str]:
-    return {found.dead_letter_topic for found in SERVICES.values()}
+    return {found.dead_letter_topic for found in EVENTED.values()}
 
 
 def topic_config(name: str, settings: CommonSettings, min_insync_replicas: int) -> dict[str, str]:

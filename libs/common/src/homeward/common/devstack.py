@@ -1,10 +1,10 @@
 """The embedded stack behind `make run`: one machine, no containers.
 
-Starts on loopback the Tansu broker, the development identity provider and the four
-services, each in its own process with its own SQLite database under the data folder; waits
-until every one is ready; prints what is where and how to get a token; stops every child
-cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and `HOMEWARD_<SERVICE>_DATABASE_URL` point it
-at an existing broker or databases instead.
+Starts on loopback the Tansu broker, the development identity provider, the four services
+and the console, each in its own process with its own SQLite database under the data folder;
+waits until every one is ready; prints what is where (the console first) and how to get a
+token; stops every child cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and
+`HOMEWARD_<SERVICE>_DATABASE_URL` point it at an existing broker or databases instead.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -25,7 +26,9 @@ from homeward.common.demo import seed_demo_data
 from homeward.common.events.tansu import TansuBroker
 from homeward.common.processes import die_with_parent
 
-SERVICES = ("intake", "referrals", "documents", "notifications")
+SERVICES = ("intake", "referrals", "documents", "notifications", "console")
+APIS = SERVICES[:4]
+CONSOLE_CLIENT = "homeward-console"
 REPO_ROOT = Path(__file__).resolve().parents[5]
 DEFAULT_REALM = REPO_ROOT / "deploy" / "keycloak" / "homeward-realm.json"
 REALM = "homeward"
@@ -75,7 +78,7 @@ class EmbeddedStack:
             await self.broker.start()
             self.bootstrap = self.broker.bootstrap_servers
         idp_args = ["--host", self.host, "--port", str(self.base_port)]
-        idp_args += ["--realm", str(self.realm), "--public-url", self.idp_url]
+        idp_args += ["--realm", str(self._realm_for_console()), "--public-url", self.idp_url]
         await self._spawn("identity-provider", "homeward.common.idp", idp_args, self.idp_url, {})
         await self._wait_ready(
             self.children[-1],
@@ -94,6 +97,9 @@ class EmbeddedStack:
                 "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                 "HOMEWARD_OIDC_ISSUER": self.issuer,
                 "HOMEWARD_PUBLIC_BASE_URL": url,
+                # Notification links open the console's page of the object.
+                "HOMEWARD_APP_BASE_URL": self.service_url("console"),
+                **{f"HOMEWARD_{api.upper()}_URL": self.service_url(api) for api in APIS},
             }
             if name == "notifications":
                 # So a webhook receiver on this machine can be tried (refused in production).
@@ -109,6 +115,18 @@ class EmbeddedStack:
             intake_url=self.service_url("intake"),
             token_url=f"{self.issuer}/protocol/openid-connect/token",
         )
+
+    def _realm_for_console(self) -> Path:
+        """The realm, with the console's redirect URIs at the port it runs on this time."""
+        console = self.service_url("console")
+        realm = json.loads(self.realm.read_text())
+        for client in realm.get("clients", []):
+            if client.get("clientId") == CONSOLE_CLIENT:
+                client["redirectUris"] = [f"{console}/*"]
+                client.setdefault("attributes", {})["post.logout.redirect.uris"] = f"{console}/*"
+        path = self.data_dir / "realm.json"
+        path.write_text(json.dumps(realm))
+        return path
 
     async def _spawn(
         self, name: str, module: str, args: list[str], url: str, env: dict[str, str]
@@ -156,9 +174,12 @@ class EmbeddedStack:
             await self.broker.stop()
 
     def describe(self) -> str:
-        lines = ["", "Homeward is running:", f"  broker              {self.bootstrap}"]
+        console = self.service_url("console")
+        lines = ["", f"Homeward is running. Open the console: {console}",
+                 "  (sign in as coordinator.riverton, password demo)", "",
+                 f"  broker              {self.bootstrap}"]  # fmt: skip
         lines.append(f"  identity provider   {self.issuer}")
-        for name in SERVICES:
+        for name in APIS:
             url = self.service_url(name)
             lines.append(f"  {name:<19} {url}  (docs {url}/docs, {self.metrics_url(name)}/metrics)")
         token_url = f"{self.issuer}/protocol/openid-connect/token"

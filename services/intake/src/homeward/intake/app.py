@@ -19,6 +19,7 @@ from homeward.intake.api import (
     closures,
     consents_transfers,
     protected,
+    registry_identity,
     staff,
 )
 from homeward.intake.handlers.referral_events import referral_event_handlers
@@ -54,6 +55,7 @@ def create_app(
             closures.router,
             protected.router,
             agency_identity.router,
+            registry_identity.router,
             consents_transfers.router,
             staff.router,
             audit_router(),

@@ -54,6 +54,28 @@ async def read_readiness(
     )
 
 
+@router.get(
+    "/cases/{case_id}/readiness", name="read_case_readiness", response_model=list[ReadinessView]
+)
+async def read_case_readiness(
+    case_id: str, principal: RecordReader, session: SessionDep, catalogue: CatalogueDep
+) -> list[ReadinessView]:
+    """Service readiness of every person of a case (staff only: partners read per person)."""
+    found = await handlers.read_case_readiness(
+        session, principal=principal, case_id=case_id, catalogue=catalogue
+    )
+    return [
+        ReadinessView(
+            person_id=person.id,
+            person_code=person.person_code,
+            ready_categories=sorted(readiness.ready),
+            missing=dict(readiness.missing),
+            rules_version=catalogue.rules.version,
+        )
+        for person, readiness in found
+    ]
+
+
 @router.get("/tasks", name="list_tasks", response_model=TaskPage)
 async def list_tasks(
     request: Request,

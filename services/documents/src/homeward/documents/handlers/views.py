@@ -36,6 +36,28 @@ async def read_readiness(
     )
 
 
+async def read_case_readiness(
+    session: AsyncSession, *, principal: Principal, case_id: str, catalogue: Catalogue
+) -> list[tuple[PersonRow, Readiness]]:
+    """Every person of a case in the caller's municipality (a family page in one read); a
+    case this service does not know, or of another municipality, is not found."""
+    query = (
+        select(PersonRow)
+        .where(PersonRow.case_id == case_id)
+        .where(PersonRow.municipality == municipality_of(principal))
+        .order_by(col(PersonRow.person_code))
+    )
+    persons = (await session.exec(query)).all()
+    if not persons:
+        raise NotFound("no case of your municipality has this id")
+    today = utcnow().date()
+    return [
+        (person, await current_readiness(session, person_id=person.id, catalogue=catalogue,
+                                         today=today))
+        for person in persons
+    ]  # fmt: skip
+
+
 async def read_partner_readiness(
     session: AsyncSession, *, principal: Principal, person_id: str, catalogue: Catalogue
 ) -> dict[str, bool]:

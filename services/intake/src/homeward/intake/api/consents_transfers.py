@@ -45,6 +45,19 @@ async def list_consents(
     return [consent_view(consent) for consent in found]
 
 
+@router.get(
+    "/cases/{case_id}/consents", name="list_case_consents", response_model=list[ConsentView]
+)
+async def list_case_consents(
+    case_id: str, principal: CaseReader, session: SessionDep
+) -> list[ConsentView]:
+    """Every person's consents in the case, newest first (one read for a family page)."""
+    found = await consents.list_consents(
+        session, principal=principal, case_id=case_id, person_id=None
+    )
+    return [consent_view(consent) for consent in found]
+
+
 @router.post(
     f"{CONSENTS}/{{consent_id}}/revoke",
     name="revoke_consent",

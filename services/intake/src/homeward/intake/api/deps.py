@@ -50,6 +50,7 @@ _decider.required_roles = frozenset({Role.COORDINATOR, Role.SUPERVISOR})  # type
 Decider = Annotated[Principal, Depends(_decider)]
 # Partner agency staff and partner systems (client credentials) alike.
 PartnerAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
+DocumentsOfficer = Annotated[Principal, Depends(require_roles(Role.DOCUMENTS_OFFICER))]
 
 
 def _sees_notes(principal: CaseReader) -> bool:

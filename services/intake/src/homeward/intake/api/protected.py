@@ -189,6 +189,25 @@ async def list_assessments(
     )
 
 
+@router.get("/assessments", name="list_case_assessments", response_model=list[AssessmentView])
+async def list_case_assessments(
+    case_id: str,
+    principal: CaseReader,
+    with_notes: SeesNotes,
+    session: SessionDep,
+    vault: VaultDep,
+) -> list[AssessmentView]:
+    """Every person's assessments in the case, newest first (one read for a family page)."""
+    return await care.list_assessments(
+        session,
+        principal=principal,
+        case_id=case_id,
+        person_id=None,
+        with_notes=with_notes,
+        vault=vault,
+    )
+
+
 @router.get(
     f"{PERSON}/assessments/latest",
     name="read_latest_assessment",

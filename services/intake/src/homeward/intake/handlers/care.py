@@ -158,18 +158,20 @@ async def list_assessments(
     *,
     principal: Principal,
     case_id: str,
-    person_id: str,
+    person_id: str | None,
     with_notes: bool,
     vault: IdentityVault,
     latest_only: bool = False,
 ) -> list[AssessmentView]:
-    """Newest first: the history is what outcome indicators are computed from."""
+    """Newest first: the history is what outcome indicators are computed from. Without a
+    person, every person's of the case (one read for a family page, whatever its size)."""
     case = await case_in_scope(session, case_id=case_id, principal=principal)
-    person = await person_in_case(session, case=case, person_id=person_id)
-    query = (
-        select(AssessmentRow)
-        .where(AssessmentRow.person_id == person.id)
-        .order_by(col(AssessmentRow.assessed_on).desc(), col(AssessmentRow.recorded_at).desc())
+    query = select(AssessmentRow).where(AssessmentRow.case_id == case.id)
+    if person_id is not None:
+        person = await person_in_case(session, case=case, person_id=person_id)
+        query = query.where(AssessmentRow.person_id == person.id)
+    query = query.order_by(
+        col(AssessmentRow.assessed_on).desc(), col(AssessmentRow.recorded_at).desc()
     )
     if latest_only:
         query = query.limit(1)

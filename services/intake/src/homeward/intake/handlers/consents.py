@@ -137,13 +137,13 @@ async def revoke_consent(
 
 
 async def list_consents(
-    session: AsyncSession, *, principal: Principal, case_id: str, person_id: str
+    session: AsyncSession, *, principal: Principal, case_id: str, person_id: str | None
 ) -> list[ConsentRow]:
+    """Newest first; without a person, every person's of the case."""
     case = await case_in_scope(session, case_id=case_id, principal=principal)
-    person = await person_in_case(session, case=case, person_id=person_id)
-    query = (
-        select(ConsentRow)
-        .where(ConsentRow.person_id == person.id)
-        .order_by(col(ConsentRow.granted_at).desc())
-    )
+    query = select(ConsentRow).where(ConsentRow.case_id == case.id)
+    if person_id is not None:
+        person = await person_in_case(session, case=case, person_id=person_id)
+        query = query.where(ConsentRow.person_id == person.id)
+    query = query.order_by(col(ConsentRow.granted_at).desc())
     return list((await session.exec(query)).all())

@@ -21,7 +21,9 @@ InboxReader = Annotated[
         )
     ),
 ]
-EmailSubscriber = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR))]
+EmailSubscriber = Annotated[
+    Principal, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR, Role.PARTNER))
+]
 WebhookManager = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 

@@ -1,4 +1,4 @@
-"""Email opt-in of the caller (coordinators and supervisors)."""
+"""Email opt-in of the caller (coordinators, supervisors and partner agencies' staff)."""
 
 from __future__ import annotations
 

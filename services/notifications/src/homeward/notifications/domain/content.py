@@ -48,6 +48,10 @@ DETAIL_FIELDS: dict[str, re.Pattern[str]] = {
 }
 
 
+# The deadline an email names, the first found: the answer due from whoever receives it.
+DUE_FIELDS = ("due_at", "acceptance_due_at", "completion_due_at")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Content:
     event_type: str
@@ -95,5 +99,10 @@ def email_text(content: Content) -> tuple[str, str]:
     """Subject and body of an email: the case code, what happened and a link, nothing else."""
     case = content.case_code or "Homeward"
     subject = f"[{case}] {content.summary}"
-    body = f"{content.summary}.\n\nCase: {case}\nOpen in Homeward: {content.link}\n"
-    return subject, body
+    lines = [f"{content.summary}.", "", f"Case: {case}"]
+    if service := content.details.get("service_category"):
+        lines.append(f"Service: {service}")
+    if due := next((content.details[f] for f in DUE_FIELDS if f in content.details), None):
+        lines.append(f"Due: {due[:10]}")
+    lines.append(f"Open in Homeward (sign in first): {content.link}")
+    return subject, "\n".join(lines) + "\n"

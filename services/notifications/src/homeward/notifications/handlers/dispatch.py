@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, insert, or_, text
+from sqlalchemy import String, Table, cast, insert, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,7 +51,7 @@ INSERT_NOTIFICATIONS = insert(NOTIFICATIONS).returning(
 @dataclass
 class Lookups:
     """Who receives what beyond the inbox: an agency's active webhook subscriptions, and
-    the addresses of the staff of a user or role scope who opted in to email. Each is read
+    the addresses of the staff of a user, role or agency scope who opted in to email. Each is read
     once, then kept for the rest of the lookups' life (see `lookups_of`)."""
 
     subscriptions: dict[str, list[SubscriptionRow]] = field(default_factory=dict)
@@ -61,10 +61,7 @@ class Lookups:
         """Read what is not known yet about `recipients`: one query per kind at most."""
         agencies = {r.value for r in recipients if r.kind is ScopeKind.AGENCY}
         agencies -= self.subscriptions.keys()
-        staff = [
-            r for r in dict.fromkeys(recipients)
-            if r.kind in (ScopeKind.USER, ScopeKind.ROLE) and r not in self.addresses
-        ]  # fmt: skip
+        staff = [r for r in dict.fromkeys(recipients) if r not in self.addresses]
         if agencies:
             await self._load_subscriptions(session, agencies)
         if staff:
@@ -88,6 +85,9 @@ class Lookups:
         roles = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.ROLE}
         municipalities = {municipality for _, _, municipality in roles.values()}
         usernames = {username for username, _, _ in users.values()}
+        # Partner staff's opt-ins hold their agency's scope among the roles (a JSON list).
+        agencies = [r.key for r in staff if r.kind is ScopeKind.AGENCY]
+        as_text = cast(col(EmailOptInRow.roles), String)
         rows = (
             await session.exec(
                 select(
@@ -100,6 +100,7 @@ class Lookups:
                     or_(
                         col(EmailOptInRow.username).in_(usernames),
                         col(EmailOptInRow.municipality).in_(municipalities),
+                        *(as_text.like(f'%"{agency}"%') for agency in agencies),
                     )
                 )
                 .order_by(col(EmailOptInRow.reader))
@@ -113,6 +114,8 @@ class Lookups:
                     for row in rows
                     if row.username == username and row.municipality == municipality
                 ]
+            elif recipient.kind is ScopeKind.AGENCY:
+                wanted = [row.address for row in rows if recipient.key in row.roles]
             else:
                 role, _, municipality = roles[recipient]
                 wanted = [
@@ -177,11 +180,10 @@ async def dispatch(
     for recipient, item in zip(recipients, items, strict=True):
         if recipient.kind is ScopeKind.AGENCY:
             _queue_webhooks(session, item, lookups.subscriptions[recipient.value])
-        elif recipient.kind in (ScopeKind.USER, ScopeKind.ROLE):
-            addresses = lookups.addresses[recipient]
-            if addresses:
-                email = email or email_text(content)
-                _queue_emails(session, item, addresses, email)
+        addresses = lookups.addresses.get(recipient, [])
+        if addresses:
+            email = email or email_text(content)
+            _queue_emails(session, item, addresses, email)
     session.info[WROTE_NOTIFICATIONS] = True
     return items
 

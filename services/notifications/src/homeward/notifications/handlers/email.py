@@ -1,19 +1,24 @@
-"""Email opt-in: a coordinator or supervisor registers their own address (there is no user
-directory here). Roles and municipality are copied from the token at opt-in."""
+"""Email opt-in: a coordinator, supervisor or partner agency's staff member registers their
+own address (there is no user directory here). Roles and municipality are copied from the
+token at opt-in; for partner staff the roles also hold their agency's scope (`agency:<id>`),
+so that what is addressed to the agency reaches them too."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from homeward.common.auth import Principal
+from homeward.common.auth import Principal, Role
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound, Unprocessable
 from homeward.notifications.adapters.tables import EmailOptInRow
+from homeward.notifications.domain.scopes import Recipient
 
 
 async def opt_in(session: AsyncSession, *, principal: Principal, address: str) -> EmailOptInRow:
     if not principal.username or not principal.municipality:
         raise Unprocessable("your token carries no username or municipality")
+    if Role.PARTNER in principal.roles and not principal.agency_id:
+        raise Unprocessable("your token names no agency")
     row = await session.get(EmailOptInRow, principal.actor) or EmailOptInRow(
         reader=principal.actor,
         username=principal.username,
@@ -24,10 +29,18 @@ async def opt_in(session: AsyncSession, *, principal: Principal, address: str) -
     )
     row.address, row.opted_in_at = address, utcnow()
     row.username, row.municipality = principal.username, principal.municipality
-    row.roles = sorted(role.value for role in principal.roles)
+    row.roles = email_scopes(principal)
     session.add(row)
     await session.commit()
     return row
+
+
+def email_scopes(principal: Principal) -> list[str]:
+    """The token's roles, and a partner's agency scope (what the agency is sent, they are)."""
+    scopes = [role.value for role in principal.roles]
+    if Role.PARTNER in principal.roles and principal.agency_id:
+        scopes.append(Recipient.agency(principal.agency_id).key)
+    return sorted(scopes)
 
 
 async def read_opt_in(session: AsyncSession, *, principal: Principal) -> EmailOptInRow:

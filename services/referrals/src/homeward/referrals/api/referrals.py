@@ -52,7 +52,7 @@ async def create_referral(
     referral = await handlers.create_referral(
         session, principal=principal, command=command, settings=settings
     )
-    return referral_view(referral)
+    return referral_view(referral, settings)
 
 
 @router.get("", name="list_referrals", response_model=ReferralPage)
@@ -86,7 +86,7 @@ async def list_referrals(
     )
     for_partner = not is_municipal_staff(principal)
     return ReferralPage(
-        items=[referral_view(r, for_partner=for_partner) for r in listing.items],
+        items=[referral_view(r, settings, for_partner=for_partner) for r in listing.items],
         total=listing.total,
         next_offset=offset + limit if offset + limit < listing.total else None,
     )
@@ -94,11 +94,11 @@ async def list_referrals(
 
 @router.get(ONE, name="read_referral", response_model=ReferralDetailView)
 async def read_referral(
-    referral_id: str, principal: ReferralReader, session: SessionDep
+    referral_id: str, principal: ReferralReader, session: SessionDep, settings: SettingsDep
 ) -> ReferralDetailView:
     """A referral with its history; partners get the consent-filtered case summary."""
     details = await queries.read_referral(session, principal=principal, referral_id=referral_id)
-    return referral_detail_view(details)
+    return referral_detail_view(details, settings)
 
 
 async def _act(
@@ -119,7 +119,7 @@ async def _act(
         note=body.note,
         settings=settings,
     )
-    return referral_view(referral, for_partner=not is_municipal_staff(principal))
+    return referral_view(referral, settings, for_partner=not is_municipal_staff(principal))
 
 
 @router.post(
@@ -238,4 +238,4 @@ async def override_consent(
     referral = await handlers.override_consent(
         session, principal=principal, referral_id=referral_id, command=body, settings=settings
     )
-    return referral_view(referral)
+    return referral_view(referral, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AccreditedStaffView(BaseModel):
@@ -72,6 +72,9 @@ class ReferralView(BaseModel):
     accepted_at: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
+    due_at: datetime | None = Field(
+        default=None, description="when the agency's acceptance or completion is due"
+    )
 
 
 class ReferralDetailView(ReferralView):

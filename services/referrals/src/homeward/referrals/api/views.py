@@ -4,21 +4,27 @@ meant for the coordinator, and everything that happened before the referral was 
 
 from __future__ import annotations
 
-from homeward.referrals.adapters.repository import blocked_on_of
+from datetime import datetime
+
+from homeward.referrals.adapters.repository import blocked_on_of, deadlines_for
 from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
 from homeward.referrals.api.schemas import HistoryEntryView, ReferralDetailView, ReferralView
 from homeward.referrals.domain.lifecycle import Action, ReferralState, allowed_actions
 from homeward.referrals.handlers.queries import ReferralDetails
+from homeward.referrals.settings import ReferralsSettings
 
 # History a partner never sees: a consent override names the legal basis the municipality
 # relied on, which is about the person's consent, not the agency's work.
 HIDDEN_FROM_PARTNERS = frozenset({"consent-override"})
 
 
-def referral_view(referral: ReferralRow, *, for_partner: bool = False) -> ReferralView:
+def referral_view(
+    referral: ReferralRow, settings: ReferralsSettings, *, for_partner: bool = False
+) -> ReferralView:
     view = ReferralView(
         **referral.model_dump(exclude={"created_by"}),
         blocked_on=blocked_on_of(referral),
+        due_at=due_at(referral, settings),
         allowed_actions=[a.value for a in allowed_actions(ReferralState(referral.state))],
     )
     if for_partner:
@@ -29,6 +35,19 @@ def referral_view(referral: ReferralRow, *, for_partner: bool = False) -> Referr
         view = view.model_copy(update={"missing_consent": [], "consent_override_basis": None,
                                        "disclose": [], "warnings": []})  # fmt: skip
     return view
+
+
+def due_at(referral: ReferralRow, settings: ReferralsSettings) -> datetime | None:
+    """When the agency's next answer is due: acceptance once sent, completion once accepted
+    (the same spans the events' due dates and the overdue checks use)."""
+    spans = deadlines_for(settings, referral.service_category)
+    state = ReferralState(referral.state)
+    if state is ReferralState.REQUESTED and referral.sent_at is not None:
+        return referral.sent_at + spans.acceptance
+    open_states = (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD)
+    if state in open_states and referral.accepted_at is not None:
+        return referral.accepted_at + spans.completion
+    return None
 
 
 def history_view(entry: ReferralHistoryRow, *, for_partner: bool) -> HistoryEntryView:
@@ -61,9 +80,11 @@ def _gates_for_partner(reason_code: str | None) -> str | None:
     return "+".join(gates) or None
 
 
-def referral_detail_view(details: ReferralDetails) -> ReferralDetailView:
+def referral_detail_view(
+    details: ReferralDetails, settings: ReferralsSettings
+) -> ReferralDetailView:
     for_partner = details.case_summary is not None
-    base = referral_view(details.referral, for_partner=for_partner).model_dump()
+    base = referral_view(details.referral, settings, for_partner=for_partner).model_dump()
     history = details.history
     if for_partner:
         base["disclose"] = details.shared_categories

@@ -1,0 +1,1 @@
+"""The console's routes: pages and the forms that post to them."""

@@ -1,0 +1,206 @@
+"""Referring a person, step by step, with the gates shown before anything is sent.
+
+Step 1 (GET, no JavaScript needed): the person and the service category, the person's needs
+beside them. Step 2: agencies offering that category in the municipality, with capacity.
+Creating makes a draft: its page shows what would block it (consent, documents) and the
+sequencing warning, and only then offers "Send".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from homeward.console.api import partner
+from homeward.console.clients import ApiRefusal
+from homeward.console.forms import FormState
+from homeward.console.vocabulary import LABELS
+from homeward.console.web import SignedIn, SignedInForm, Viewer
+
+router = APIRouter()
+# Needs that point to a service category, for the suggestion beside step 1.
+NEED_TO_CATEGORY = {
+    "basic-needs": "basic-needs",
+    "physical-health": "health-care",
+    "mental-health-and-trauma": "mental-health",
+    "education": "school-enrolment",
+    "employment": "employment",
+    "housing": "housing",
+    "legal-documentation": "legal-aid",
+    "family-support": "family-support",
+    "religious-guidance": "religious-guidance",
+}
+FILTERS = ("blocked", "answers", "open", "all")
+OPEN_STATES = {"draft", "requested", "accepted", "in-progress", "on-hold"}
+
+
+async def _refer_context(
+    viewer: Viewer, case_id: str, person_id: str | None, category: str | None
+) -> dict[str, Any]:
+    apis = viewer.apis()
+    case = await apis.intake.case(case_id)
+    person = next((p for p in case["persons"] if p["id"] == person_id), None)
+    category = category if category in LABELS["service_category"] else None
+    agencies: list[dict[str, Any]] = []
+    latest: dict[str, str] = {}
+    if person is not None:
+        assessments = await apis.intake.assessments(case_id, person["id"])
+        latest = assessments[0]["levels"] if assessments else {}
+    if person is not None and category:
+        found = await apis.referrals.agencies(
+            service_category=category, municipality=case["municipality"]
+        )
+        agencies = sorted(found, key=lambda a: (a["capacity"] != "open", a["name"]))
+    label = viewer.label
+    suggested = {
+        NEED_TO_CATEGORY.get(d) for d, level in latest.items() if level in ("high", "urgent")
+    }
+    _ = viewer.gettext
+    return {
+        "case": case,
+        "person": person,
+        "category": category,
+        "agencies": agencies,
+        "person_options": [
+            (
+                p["id"],
+                _(
+                    "%(code)s (%(role)s, born %(year)s)",
+                    code=p["code"],
+                    role=label("household_role", p["household_role"]),
+                    year=p["birth_year"],
+                ),
+            )
+            for p in case["persons"]
+        ],
+        "category_options": [
+            (
+                c,
+                _("%(service)s (suggested)", service=label("service_category", c))
+                if c in suggested
+                else label("service_category", c),
+            )
+            for c in LABELS["service_category"]
+        ],
+        # Agency names are data, not words to translate: marked so for the language checks.
+        "agency_options": [
+            (
+                a["id"],
+                Markup('<span translate="no">{}</span>: {}').format(
+                    a["name"], label("capacity", a["capacity"])
+                ),
+            )
+            for a in agencies
+        ],
+        "needs": latest,
+    }
+
+
+@router.get("/cases/{case_id}/refer", include_in_schema=False)
+async def refer_form(
+    viewer: SignedIn, case_id: str, person: str | None = None, category: str | None = None
+) -> Response:
+    context = await _refer_context(viewer, case_id, person, category)
+    state = FormState(
+        values={"person": person or "", "category": category or "", "priority": "routine"}
+    )
+    return viewer.render("referrals/new.html", form=state, **context)
+
+
+@router.post("/cases/{case_id}/refer", include_in_schema=False)
+async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) -> Response:
+    _ = viewer.gettext
+    state = FormState.of(form)
+    context = await _refer_context(viewer, case_id, state.text("person"), state.text("category"))
+    if context["person"] is None:
+        state.errors["person"] = _("Choose the person to refer")
+    if context["category"] is None:
+        state.errors["category"] = _("Choose the service")
+    agency = state.require("agency", _("Choose the agency"))
+    reason = state.text("reason")
+    if len(reason) < 3:
+        state.errors["reason"] = _("Say in a few words why the person needs this service")
+    if not state.errors:
+        body = {
+            "case_id": case_id,
+            "person_id": context["person"]["id"],
+            "agency_id": agency,
+            "service_category": context["category"],
+            "reason": reason,
+            "priority": state.text("priority") or "routine",
+            "disclose": [c for c in state.many("disclose") if c in LABELS["data_category"]],
+            "send": False,
+        }
+        try:
+            created = await viewer.apis().referrals.create(body)
+            return RedirectResponse(f"/referrals/{created['id']}", status_code=303)
+        except ApiRefusal as refusal:
+            state.refused(
+                refusal,
+                _,
+                {
+                    "agency_id": "agency",
+                    "reason": "reason",
+                    "priority": "priority",
+                    "disclose": "disclose",
+                    "service_category": "category",
+                    "person_id": "person",
+                },
+            )
+    return viewer.render("referrals/new.html", form=state, status_code=422, **context)
+
+
+@router.get("/referrals/{referral_id}", include_in_schema=False)
+async def referral_page(viewer: SignedIn, referral_id: str) -> Response:
+    if partner.is_partner(viewer):  # a referral email's link opens the agency's page
+        return await partner.referral_page(viewer, referral_id)
+    referral = await viewer.apis().referrals.referral(referral_id)
+    return viewer.render("referrals/one.html", referral=referral, form=FormState())
+
+
+@router.post("/referrals/{referral_id}/{action}", include_in_schema=False)
+async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: str) -> Response:
+    """Send or cancel (the coordinator's actions); the agency's are in its own console part."""
+    _ = viewer.gettext
+    apis = viewer.apis()
+    state = FormState.of(form)
+    if action not in ("send", "cancel"):
+        raise ApiRefusal(404)
+    body: dict[str, Any] = {}
+    if action == "cancel":
+        reason = state.text("reason")
+        if reason not in LABELS["reason_code"]:
+            state.errors["reason"] = _("Choose why the referral is cancelled")
+        body = {"reason": reason}
+    if not state.errors:
+        try:
+            await apis.referrals.act(referral_id, action, body)
+            return RedirectResponse(f"/referrals/{referral_id}?done={action}", status_code=303)
+        except ApiRefusal as refusal:
+            if refusal.status in (401, 403, 404):
+                raise
+            state.refused(refusal, _, {"reason": "reason"})
+    referral = await apis.referrals.referral(referral_id)
+    return viewer.render(
+        "referrals/one.html",
+        referral=referral,
+        form=state,
+        status_code=409 if state.allowed_next_states else 422,
+    )
+
+
+@router.get("/referrals", include_in_schema=False)
+async def referral_list(viewer: SignedIn, show: str = "open", page: int = 1) -> Response:
+    show = show if show in FILTERS else "open"
+    listing = await viewer.apis().referrals.referrals(limit=100)
+    items = listing["items"]
+    if show == "blocked":
+        items = [r for r in items if r["blocked_on"]]
+    elif show == "answers":
+        items = [r for r in items if r["state"] in ("accepted", "rejected", "on-hold")]
+    elif show == "open":
+        items = [r for r in items if r["state"] in OPEN_STATES]
+    return viewer.render("referrals/list.html", referrals=items, show=show, filters=FILTERS)

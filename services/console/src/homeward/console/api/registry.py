@@ -1,0 +1,127 @@
+"""The civil registry's workspace (documents officers): the task queue, a person's records.
+
+API calls: the queue (open tasks, oldest first, and the unread expiry warnings: 2); a
+person's records (1); a status change (1 + the page again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from homeward.console.clients import ApiRefusal
+from homeward.console.forms import FormState
+from homeward.console.vocabulary import LABELS, event_kind
+from homeward.console.web import SignedIn, SignedInForm, Viewer
+
+router = APIRouter(prefix="/registry")
+OFFICER = "documents-officer"
+RECORDS = "document_record."
+DOCUMENTATION = "documentation"  # the only purpose the registry reads an identity for
+# Statuses that always need a reason (the documents service refuses them without one).
+REASON_REQUIRED = frozenset({"rejected", "not-applicable"})
+
+
+def is_officer(viewer: Viewer) -> bool:
+    return OFFICER in viewer.user.get("roles", [])
+
+
+@router.get("", include_in_schema=False)
+async def queue(viewer: SignedIn) -> Response:
+    apis = viewer.apis()
+    tasks, inbox = await asyncio.gather(
+        apis.documents.tasks(status="open"), apis.notifications.inbox(unread_only=True, limit=50)
+    )
+    # A documents officer hears of records only when they expire or are about to.
+    expiring = [n for n in inbox["items"] if event_kind(n["event_type"]).startswith(RECORDS)]
+    return viewer.render(
+        "registry/queue.html", tasks=tasks["items"], expiring=expiring, unread=inbox["unread"]
+    )
+
+
+@router.get("/persons/{person_id}", include_in_schema=False)
+async def person(viewer: SignedIn, person_id: str) -> Response:
+    found = await viewer.apis().documents.records(person_id)
+    return viewer.render("registry/person.html", person=found)
+
+
+@router.post("/persons/{person_id}/identity", include_in_schema=False)
+async def identity(viewer: SignedIn, form: SignedInForm, person_id: str) -> Response:
+    """The name and date of birth to issue papers in, in this response only (audited)."""
+    _ = viewer.gettext
+    found = await viewer.apis().documents.records(person_id)
+    state = FormState.of(form)
+    shown = None
+    if state.text("purpose") != DOCUMENTATION:
+        state.errors["purpose"] = _("Confirm that you need it to issue a document")
+    else:
+        try:
+            shown = await viewer.apis().intake.registry_identity(person_id, DOCUMENTATION)
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                state.message = _("No identity is recorded for this person.")
+            else:
+                state.refused(refusal, _)
+    return viewer.render("registry/identity.html", person=found, identity=shown, form=state,
+                         status_code=200 if shown else 422)  # fmt: skip
+
+
+async def _record_page(
+    viewer: Viewer, person_id: str, record_id: str, form: FormState, status_code: int = 200
+) -> Response:
+    found = await viewer.apis().documents.records(person_id)
+    record = next((r for r in found["records"] if r["id"] == record_id), None)
+    if record is None:
+        raise ApiRefusal(404)
+    label = viewer.label
+    choices = [
+        (code, label("record_status", code))
+        for code in LABELS["record_status"]
+        if code != record["status"]
+    ]
+    return viewer.render("registry/record.html", person=found, record=record, form=form,
+                         choices=choices, status_code=status_code)  # fmt: skip
+
+
+@router.get("/persons/{person_id}/records/{record_id}", include_in_schema=False)
+async def record_form(viewer: SignedIn, person_id: str, record_id: str) -> Response:
+    return await _record_page(viewer, person_id, record_id, FormState())
+
+
+@router.post("/persons/{person_id}/records/{record_id}", include_in_schema=False)
+async def change_status(
+    viewer: SignedIn, form: SignedInForm, person_id: str, record_id: str
+) -> Response:
+    """Record a document's new status (e.g. a birth certificate issued), with its dates."""
+    _ = viewer.gettext
+    state = FormState.of(form)
+    target = state.text("to_status")
+    body: dict[str, Any] = {"to_status": target}
+    if target not in LABELS["record_status"]:
+        state.errors["to_status"] = _("Choose the new status")
+    if target == "issued":
+        issued = state.day("issued_on", missing=_("Enter the date of issue"),
+                           invalid=_("Enter a real date"))  # fmt: skip
+        body["issued_on"] = issued.isoformat() if issued else None
+    if any(state.text(f"expiry_on-{part}") for part in ("day", "month", "year")):
+        expiry = state.day("expiry_on", missing="", invalid=_("Enter a real date"))
+        body["expiry_on"] = expiry.isoformat() if expiry else None
+    if target in REASON_REQUIRED and not state.text("reason"):
+        state.errors["reason"] = _("Say why")
+    if state.text("reason"):
+        body["reason"] = state.text("reason")
+    if not state.errors:
+        try:
+            await viewer.apis().documents.change_status(record_id, body)
+            return RedirectResponse(f"/registry/persons/{person_id}?done={target}", 303)
+        except ApiRefusal as refusal:
+            if refusal.status in (401, 403, 404):
+                raise
+            fields = {"to_status": "to_status", "issued_on": "issued_on",
+                      "expiry_on": "expiry_on", "reason": "reason"}  # fmt: skip
+            state.refused(refusal, _, fields)
+    status_code = 409 if state.allowed_next_states else 422
+    return await _record_page(viewer, person_id, record_id, state, status_code)

@@ -1,0 +1,166 @@
+"""A supervisor's workspace: escalations, transfers and closures to decide, consent overrides,
+erasure (after a confirmation that says what stays), and the outcome indicators as a chart.
+
+API calls: the day's page (transfers, closure requests, referrals, unread notifications: 4);
+a decision (1); the indicators (1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from homeward.console.api.charts import bar_chart
+from homeward.console.clients import ApiRefusal
+from homeward.console.forms import FormState
+from homeward.console.vocabulary import LABELS, event_kind
+from homeward.console.web import SignedIn, SignedInForm, Viewer, console_path
+
+router = APIRouter(prefix="/supervisor")
+SUPERVISOR = "supervisor"
+OVERDUE = "referral.overdue"
+DECISIONS = {"transfers": "transfer_decline_reason", "closures": "closure_rejection"}
+
+
+def is_supervisor(viewer: Viewer) -> bool:
+    return SUPERVISOR in viewer.user.get("roles", [])
+
+
+async def _today(viewer: Viewer, form: FormState, status_code: int = 200) -> Response:
+    apis = viewer.apis()
+    transfers, closures, referrals, inbox = await asyncio.gather(
+        apis.intake.transfers(status="pending"),
+        apis.intake.closure_requests(status="pending"),
+        apis.referrals.referrals(limit=100),
+        apis.notifications.inbox(unread_only=True, limit=50),
+    )
+    municipality = viewer.user.get("municipality")
+    escalations = [
+        n for n in inbox["items"]
+        if event_kind(n["event_type"]) == OVERDUE and n["details"].get("level") == SUPERVISOR
+    ]  # fmt: skip
+    for note in escalations:
+        note["local_link"] = console_path(note["link"])
+    return viewer.render(
+        "supervisor/today.html",
+        transfers=[t for t in transfers if t["to_municipality"] == municipality],
+        closures=closures,
+        consent_blocked=[r for r in referrals["items"] if r["missing_consent"]],
+        escalations=escalations,
+        unread=inbox["unread"],
+        form=form,
+        status_code=status_code,
+    )
+
+
+@router.get("", include_in_schema=False)
+async def today(viewer: SignedIn) -> Response:
+    return await _today(viewer, FormState())
+
+
+@router.get("/referrals/{referral_id}/override", include_in_schema=False)
+async def override_form(viewer: SignedIn, referral_id: str) -> Response:
+    referral = await viewer.apis().referrals.referral(referral_id)
+    return viewer.render("supervisor/override.html", referral=referral, form=FormState())
+
+
+@router.post("/referrals/{referral_id}/override", include_in_schema=False)
+async def override(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Response:
+    """Lift a consent block on a legal basis other than consent, with the reason (audited)."""
+    _ = viewer.gettext
+    state = FormState.of(form)
+    basis = state.text("legal_basis")
+    if basis not in LABELS["override_legal_basis"]:
+        state.errors["legal_basis"] = _("Choose the legal basis")
+    reason = state.text("reason")
+    if len(reason) < 10:
+        state.errors["reason"] = _("Say why, in at least 10 characters")
+    if not state.errors:
+        try:
+            await viewer.apis().referrals.override_consent(
+                referral_id, {"legal_basis": basis, "reason": reason}
+            )
+            return RedirectResponse("/supervisor?done=override", status_code=303)
+        except ApiRefusal as refusal:
+            if refusal.status in (401, 403, 404):
+                raise
+            state.refused(refusal, _, {"legal_basis": "legal_basis", "reason": "reason"})
+    referral = await viewer.apis().referrals.referral(referral_id)
+    return viewer.render("supervisor/override.html", referral=referral, form=state, status_code=422)
+
+
+@router.get("/cases/{case_id}/erase", include_in_schema=False)
+async def erase_confirmation(viewer: SignedIn, case_id: str) -> Response:
+    case = await viewer.apis().intake.case(case_id)
+    return viewer.render("supervisor/erase.html", case=case, form=FormState())
+
+
+@router.post("/cases/{case_id}/erase", include_in_schema=False)
+async def erase(viewer: SignedIn, form: SignedInForm, case_id: str) -> Response:
+    _ = viewer.gettext
+    state = FormState.of(form)
+    case = await viewer.apis().intake.case(case_id)
+    if state.text("confirm") != case["code"]:
+        state.errors["confirm"] = _("Type the case code to confirm")
+    else:
+        try:
+            await viewer.apis().intake.erase(case_id)
+            return RedirectResponse("/supervisor?done=erased", status_code=303)
+        except ApiRefusal as refusal:
+            if refusal.status in (401, 403, 404):
+                raise
+            state.refused(refusal, _)
+    return viewer.render("supervisor/erase.html", case=case, form=state, status_code=422)
+
+
+@router.get("/indicators", include_in_schema=False)
+async def indicators(viewer: SignedIn) -> Response:
+    found = await viewer.apis().referrals.indicators()
+    label = viewer.label
+    rows = [
+        (f"{label('service_category', r['service_category'])}: "
+         f"{label('referral_state', r['state'])}", r["count"])
+        for r in found["referrals"]
+    ]  # fmt: skip
+    return viewer.render(
+        "supervisor/indicators.html",
+        indicators=found,
+        rows=rows,
+        chart=bar_chart(rows, title=viewer.gettext("Referrals by service and state")),
+    )
+
+
+# Last: its path pattern would also match the routes above.
+@router.post("/{kind}/{item_id}/{decision}", include_in_schema=False)
+async def decide(
+    viewer: SignedIn, form: SignedInForm, kind: str, item_id: str, decision: str
+) -> Response:
+    """Accept or decline a transfer; approve or reject a closure (declining needs a reason)."""
+    allowed = {"transfers": ("accept", "decline"), "closures": ("approve", "reject")}
+    if decision not in allowed.get(kind, ()):
+        raise ApiRefusal(404)
+    _ = viewer.gettext
+    state = FormState.of(form)
+    field = f"{item_id}-reason"
+    body: dict[str, Any] | None = None
+    if decision in ("decline", "reject"):
+        reason = state.text(field)
+        if reason not in LABELS[DECISIONS[kind]]:
+            state.errors[field] = _("Choose a reason")
+        body = {"reason": reason}
+    if not state.errors:
+        intake = viewer.apis().intake
+        try:
+            if kind == "transfers":
+                await intake.decide_transfer(item_id, decision, body)
+            else:
+                await intake.decide_closure(item_id, decision, body)
+            return RedirectResponse(f"/supervisor?done={kind}-{decision}", status_code=303)
+        except ApiRefusal as refusal:
+            if refusal.status in (401, 403, 404):
+                raise
+            state.refused(refusal, _, {"reason": field})
+    return await _today(viewer, state, 409 if state.allowed_next_states else 422)

@@ -1,0 +1,3 @@
+from homeward.common.migrations import run_env
+
+run_env()

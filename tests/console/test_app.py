@@ -1,0 +1,216 @@
+"""The console without a browser: the app over an ASGI transport, the four APIs faked by an
+httpx MockTransport. CSRF, refusals turned into pages, sessions sealed at rest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from homeward.common.db import Database, utcnow
+from homeward.console.app import PAGES, create_app
+from homeward.console.settings import ConsoleSettings
+from homeward.console.web import COOKIE, safe_next
+
+CASE_ID = "9c4d8d5e-1a57-4d53-8f0a-3b3b7b1c2d10"
+PERSON_ID = "5b0f6c9e-3f7c-4c55-9a51-0c4d1f0c2a11"
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
+CASE = {
+    "id": CASE_ID, "code": "HW-7KQ3-M9", "municipality": "riverton", "return_operation": "x",
+    "arrival_date": "2025-03-01", "placement": "rehabilitation-centre", "status": "open",
+    "coordinator": "coordinator.riverton", "person_count": 1,
+    "registered_at": "2025-03-01T10:00:00Z", "closed_at": None, "close_reason": None,
+    "identities_erased": False,
+    "persons": [{"id": PERSON_ID, "code": "P-4TXR-8N", "household_role": "child",
+                 "birth_year": 2016, "sex": "female", "age_group": "child",
+                 "guardian_id": None, "has_identity": True}],
+}  # fmt: skip
+Route = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeApis:
+    """Answers by (method, path); anything else is a 404 problem, as the APIs answer."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Route] = {}
+        self.seen: list[httpx.Request] = []
+
+    def on(self, method: str, path: str, status: int = 200, body: Any = None) -> None:
+        self.routes[(method, path)] = lambda _: httpx.Response(status, json=body)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        route = self.routes.get((request.method, request.url.path))
+        return route(request) if route else httpx.Response(404, json={"status": 404})
+
+
+@pytest.fixture
+def apis() -> FakeApis:
+    fake = FakeApis()
+    fake.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    return fake
+
+
+@pytest_asyncio.fixture
+async def console(tmp_path: Path, apis: FakeApis) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    settings = ConsoleSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    database = Database(settings.database_url)
+    app = create_app(settings, database=database,
+                     http=httpx.AsyncClient(transport=httpx.MockTransport(apis)))  # fmt: skip
+    async with LifespanManager(app):
+        store = app.state.console.store
+        cookie, session = await store.create()
+        user = {"username": "coordinator.riverton", "locale": None,
+                "municipality": "riverton", "roles": ["coordinator"]}  # fmt: skip
+        session.secrets = {"access_token": TOKEN, "refresh_token": "r", "id_token": None,
+                           "user": user}  # fmt: skip
+        session.access_expires_at = utcnow() + timedelta(minutes=5)
+        await store.save(session)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url,
+                                     cookies={COOKIE: cookie}) as client:  # fmt: skip
+            yield client, session
+
+
+async def test_a_state_change_needs_this_sessions_csrf_token(console) -> None:  # type: ignore[no-untyped-def]
+    client, session = console
+    refused = await client.post("/language", data={"locale": "ru"})
+    assert refused.status_code == 403 and "The form has expired" in refused.text
+    wrong = await client.post("/language", data={"locale": "ru", "csrf_token": "x" * 43})
+    assert wrong.status_code == 403
+    done = await client.post("/language", data={"locale": "ru", "csrf_token": session.csrf_token})
+    assert done.status_code == 303
+    assert "Найти дело" in (await client.get("/find")).text
+
+
+async def test_a_cross_site_post_is_refused_before_any_route(console) -> None:  # type: ignore[no-untyped-def]
+    client, session = console
+    form = {"locale": "ru", "csrf_token": session.csrf_token}
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        refused = await client.post("/language", data=form, headers=headers)
+        assert refused.status_code == 403
+        assert "content-security-policy" in refused.headers
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_an_object_the_api_hides_is_not_found(console, apis: FakeApis, status: int) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    apis.on("GET", f"/v1/cases/{CASE_ID}", status=status, body={"status": status})
+    page = await client.get(f"/cases/{CASE_ID}")
+    assert page.status_code == 404 and "Not found" in page.text
+
+
+async def test_an_expired_token_sends_the_browser_to_sign_in(console, apis: FakeApis) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    apis.on("GET", f"/v1/cases/{CASE_ID}", status=401, body={"status": 401})
+    page = await client.get(f"/cases/{CASE_ID}")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+
+
+async def test_an_api_that_does_not_answer_gives_a_page_not_a_500(console, apis: FakeApis) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+
+    def down(_: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("down")
+
+    apis.routes[("GET", f"/v1/cases/{CASE_ID}")] = down
+    page = await client.get(f"/cases/{CASE_ID}")
+    assert page.status_code == 503 and "Try again in a moment" in page.text
+    apis.on("GET", f"/v1/cases/{CASE_ID}", status=502, body={})
+    assert (await client.get(f"/cases/{CASE_ID}")).status_code == 503
+
+
+async def test_field_errors_from_the_api_land_on_the_fields_with_the_input_kept(
+    console,
+    apis: FakeApis,  # type: ignore[no-untyped-def]
+) -> None:
+    client, session = console
+    errors = [{"loc": ["body", "notes"], "msg": "too long", "type": "string_too_long"}]
+    apis.on("POST", f"/v1/cases/{CASE_ID}/persons/{PERSON_ID}/assessments", status=422,
+            body={"status": 422, "errors": errors})  # fmt: skip
+    form = {"csrf_token": session.csrf_token, "assessed_on-day": "3", "assessed_on-month": "3",
+            "assessed_on-year": "2025", "level-education": "high",
+            "notes": "kept as typed"}  # fmt: skip
+    page = await client.post(f"/cases/{CASE_ID}/persons/{PERSON_ID}/assessment", data=form)
+    assert page.status_code == 422
+    assert '<a href="#notes">This is too long</a>' in page.text
+    assert "kept as typed</textarea>" in page.text
+    assert '<option value="high" selected>' in page.text
+    sent = json.loads(apis.seen[-1].content)
+    assert sent == {"assessed_on": "2025-03-03", "levels": {"education": "high"},
+                    "notes": "kept as typed"}  # fmt: skip
+    assert apis.seen[-1].headers["authorization"] == f"Bearer {TOKEN}"  # the user's own token
+
+
+async def test_a_conflict_names_the_states_the_referral_may_move_to(
+    console, apis: FakeApis
+) -> None:  # type: ignore[no-untyped-def]
+    client, session = console
+    referral_id = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+    referral = {
+        "id": referral_id, "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+        "person_id": PERSON_ID, "person_code": "P-4TXR-8N", "municipality": "riverton",
+        "agency_id": "riverton-primary-school", "agency_type": "school",
+        "service_category": "school-enrolment", "priority": "routine", "reason": "x",
+        "disclose": [], "state": "accepted", "blocked_on": [], "missing_consent": [],
+        "missing_documents": [], "consent_override_basis": None, "send_requested": False,
+        "warnings": [], "outcome": None, "allowed_actions": ["cancel"],
+        "created_at": "2025-03-03T10:00:00Z", "sent_at": None, "accepted_at": None,
+        "started_at": None, "ended_at": None, "history": [], "shared_categories": [],
+    }  # fmt: skip
+    apis.on("GET", f"/v1/referrals/{referral_id}", body=referral)
+    apis.on("POST", f"/v1/referrals/{referral_id}/cancel", status=409,
+            body={"status": 409, "allowed_next_states": ["in-progress", "cancelled"]})  # fmt: skip
+    form = {"csrf_token": session.csrf_token, "reason": "needs-changed"}
+    page = await client.post(f"/referrals/{referral_id}/cancel", data=form)
+    assert page.status_code == 409
+    assert "From here the referral can only become:" in page.text
+    assert "In progress, Cancelled" in page.text
+
+
+@pytest.mark.parametrize("status", [410, 429])
+async def test_other_refusals_are_explained(console, apis: FakeApis, status: int) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    apis.on("GET", f"/v1/cases/{CASE_ID}", status=status, body={"status": status})
+    page = await client.get(f"/cases/{CASE_ID}")
+    assert page.status_code == status and "This could not be done" in page.text
+
+
+async def test_tokens_are_sealed_at_rest_and_the_cookie_is_not_the_key(
+    console, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, sealed FROM console_sessions"))).all()
+    await database.dispose()
+    cookie = client.cookies[COOKIE]
+    assert rows and all(TOKEN.encode() not in row.sealed for row in rows)
+    assert all(row.id != cookie for row in rows)
+
+
+def test_a_return_path_never_leaves_the_site() -> None:
+    assert safe_next("/cases/1?x=2") == "/cases/1?x=2"
+    for outside in ("https://evil.example/", "//evil.example", "/\\evil.example", None, ""):
+        assert safe_next(outside) == "/"
+
+
+async def test_every_state_changing_route_demands_the_token(console, apis: FakeApis) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    posts = [r.path for m in PAGES for r in m.router.routes if "POST" in r.methods]
+    assert len(posts) >= 10
+    for path in posts:
+        concrete = path.replace("{case_id}", CASE_ID).replace("{person_id}", PERSON_ID)
+        for name in ("{consent_id}", "{referral_id}", "{action}", "{notification_id}"):
+            concrete = concrete.replace(name, "send" if name == "{action}" else "1")
+        refused = await client.post(concrete, data={"locale": "ru"})
+        assert refused.status_code == 403, path
+    assert not [r for r in apis.seen if r.method == "POST"]  # nothing reached an API
