@@ -214,3 +214,26 @@ async def test_every_state_changing_route_demands_the_token(console, apis: FakeA
         refused = await client.post(concrete, data={"locale": "ru"})
         assert refused.status_code == 403, path
     assert not [r for r in apis.seen if r.method == "POST"]  # nothing reached an API
+
+
+async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
+    console,
+    apis: FakeApis,  # type: ignore[no-untyped-def]
+) -> None:
+    client, session = console
+    transfer = {"id": "t-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                "from_municipality": "lakeside", "to_municipality": "riverton",
+                "status": "pending", "requested_at": "2025-04-01T08:00:00Z",
+                "decided_at": None}  # fmt: skip
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    apis.on("GET", "/v1/transfers", body=[transfer])
+    apis.on("GET", "/v1/notifications",
+            body={"items": [], "total": 0, "unread": 0, "next_offset": None})  # fmt: skip
+    apis.on("POST", "/v1/transfers/t-1/accept", body={**transfer, "status": "accepted"})
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "HW-7KQ3-M9 from lakeside, asked on 01.04.2025" in home.text
+    decided = await client.post("/cases/transfers/t-1/accept",
+                                data={"csrf_token": session.csrf_token})  # fmt: skip
+    assert decided.status_code == 303 and decided.headers["location"] == "/?done=transfer-accept"
+    assert apis.seen[-1].url.path == "/v1/transfers/t-1/accept"
