@@ -237,3 +237,17 @@ async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
                                 data={"csrf_token": session.csrf_token})  # fmt: skip
     assert decided.status_code == 303 and decided.headers["location"] == "/?done=transfer-accept"
     assert apis.seen[-1].url.path == "/v1/transfers/t-1/accept"
+
+
+async def test_an_idle_session_ends_on_the_server(console, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    client, session = console
+    assert (await client.get("/find")).status_code == 200
+    idle_since = utcnow() - timedelta(seconds=ConsoleSettings().idle_timeout_s + 1)
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    async with database.engine.begin() as connection:
+        await connection.execute(text("UPDATE console_sessions SET last_seen_at = :at"),
+                                 {"at": idle_since.isoformat(" ")})  # fmt: skip
+    await database.dispose()
+    page = await client.get("/find")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert (await client.get("/find")).status_code == 303  # and it is gone for good
