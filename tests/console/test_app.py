@@ -240,7 +240,7 @@ async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
 
 
 async def test_an_idle_session_ends_on_the_server(console, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    client, session = console
+    client, _ = console
     assert (await client.get("/find")).status_code == 200
     idle_since = utcnow() - timedelta(seconds=ConsoleSettings().idle_timeout_s + 1)
     database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
