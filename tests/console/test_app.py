@@ -256,6 +256,6 @@ async def test_an_idle_session_ends_on_the_server(console, tmp_path: Path) -> No
 def test_cookies_are_secure_outside_loopback_and_demo_secrets_refused_in_production() -> None:
     assert ConsoleSettings(public_base_url="https://homeward.example.org").secure_cookies
     assert not ConsoleSettings(public_base_url="http://127.0.0.1:8405").secure_cookies
+    real_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
     with pytest.raises(ValueError, match="oidc_client_secret"):
-        ConsoleSettings(environment="production",
-                        key_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")  # fmt: skip
+        ConsoleSettings(environment="production", key_encryption_key=real_key)
