@@ -60,8 +60,11 @@ def apis() -> FakeApis:
 
 
 @pytest_asyncio.fixture
-async def console(tmp_path: Path, apis: FakeApis) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    settings = ConsoleSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/console.db")
+async def console(
+    database_url: str, apis: FakeApis
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """On SQLite and on PostgreSQL, as every service's database."""
+    settings = ConsoleSettings(database_url=database_url)
     database = Database(settings.database_url)
     app = create_app(settings, database=database,
                      http=httpx.AsyncClient(transport=httpx.MockTransport(apis)))  # fmt: skip
@@ -185,10 +188,10 @@ async def test_other_refusals_are_explained(console, apis: FakeApis, status: int
 
 
 async def test_tokens_are_sealed_at_rest_and_the_cookie_is_not_the_key(
-    console, tmp_path: Path
+    console, database_url: str
 ) -> None:  # type: ignore[no-untyped-def]
     client, _ = console
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    database = Database(database_url)
     async with database.engine.connect() as connection:
         rows = (await connection.execute(text("SELECT id, sealed FROM console_sessions"))).all()
     await database.dispose()
@@ -239,14 +242,14 @@ async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
     assert apis.seen[-1].url.path == "/v1/transfers/t-1/accept"
 
 
-async def test_an_idle_session_ends_on_the_server(console, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_an_idle_session_ends_on_the_server(console, database_url: str) -> None:  # type: ignore[no-untyped-def]
     client, _ = console
     assert (await client.get("/find")).status_code == 200
     idle_since = utcnow() - timedelta(seconds=ConsoleSettings().idle_timeout_s + 1)
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    database = Database(database_url)
     async with database.engine.begin() as connection:
         await connection.execute(text("UPDATE console_sessions SET last_seen_at = :at"),
-                                 {"at": idle_since.isoformat(" ")})  # fmt: skip
+                                 {"at": idle_since})  # fmt: skip
     await database.dispose()
     page = await client.get("/find")
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
