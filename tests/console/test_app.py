@@ -262,3 +262,27 @@ def test_cookies_are_secure_outside_loopback_and_demo_secrets_refused_in_product
     real_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
     with pytest.raises(ValueError, match="oidc_client_secret"):
         ConsoleSettings(environment="production", key_encryption_key=real_key)
+
+
+async def test_an_identity_is_shown_for_a_stated_purpose_on_that_view_only(
+    console,
+    apis: FakeApis,  # type: ignore[no-untyped-def]
+) -> None:
+    client, session = console
+    path = f"/v1/cases/{CASE_ID}/persons/{PERSON_ID}/identity"
+    apis.on("GET", path, body={"person_id": PERSON_ID, "person_code": "P-4TXR-8N",
+                               "full_name": "Amina Example", "date_of_birth": "2016-05-17",
+                               "place_of_birth": None, "national_id": None, "address": None,
+                               "phone": None})  # fmt: skip
+    page = f"/cases/{CASE_ID}/persons/{PERSON_ID}/identity"
+    asked = await client.get(page)
+    assert asked.status_code == 200 and "Amina Example" not in asked.text
+    assert not [r for r in apis.seen if r.url.path == path]  # nothing read before a purpose
+    no_purpose = await client.post(page, data={"csrf_token": session.csrf_token})
+    assert no_purpose.status_code == 422 and '<a href="#purpose">' in no_purpose.text
+    shown = await client.post(page, data={"csrf_token": session.csrf_token,
+                                          "purpose": "documentation"})  # fmt: skip
+    assert shown.status_code == 200 and "Amina Example" in shown.text and "17.05.2016" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert apis.seen[-1].url.params["purpose"] == "documentation"
+    assert "Amina Example" not in (await client.get(f"/cases/{CASE_ID}")).text
