@@ -149,8 +149,11 @@ async def test_the_coordinator_journey(
 
     # The birth certificate is recorded elsewhere; the page follows without a reload.
     await page.evaluate("window.__notReloaded = true")
+    badge = page.locator("header [data-unread-badge]")
+    unread_before = await badge.text_content()
     await record_birth_certificate(stack, demo_code, born)
     await expect(page.locator("#referral-status")).to_contain_text(words["clear"], timeout=45_000)
+    await expect(badge).not_to_have_text(unread_before or "")  # the unread badge followed
     assert await page.evaluate("window.__notReloaded === true")
     await check(page, locale)
 
