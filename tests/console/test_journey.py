@@ -93,8 +93,6 @@ async def test_the_coordinator_journey(
     await sign_in(page, stack, "coordinator.riverton")
     await expect(page.locator("h1")).to_be_visible()
     await check(page, locale)
-    if locale == "en":
-        await page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
     # Find: the code as a hurried person types it.
     await page.locator('header a[href="/find"]').click()
@@ -156,6 +154,13 @@ async def test_the_coordinator_journey(
     await expect(badge).not_to_have_text(unread_before or "")  # the unread badge followed
     assert await page.evaluate("window.__notReloaded === true")
     await check(page, locale)
+
+    # Home again, with the day's notifications on it (the README's picture of it).
+    await page.locator('header a[href="/"]').first.click()
+    await expect(page.locator("#card-unread")).to_be_visible()
+    await check(page, locale)
+    if locale == "en":
+        await page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
     # Sign out: the session ends on the server, so its cookie opens nothing any more.
     cookie = next(c for c in await context.cookies() if c["name"] == "homeward_session")
