@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,8 +59,11 @@ def apis() -> FakeApis:
 
 
 @pytest_asyncio.fixture
-async def console(tmp_path: Path, apis: FakeApis) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    settings = ConsoleSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/console.db")
+async def console(
+    database_url: str, apis: FakeApis
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """On SQLite and on PostgreSQL, as every service's database."""
+    settings = ConsoleSettings(database_url=database_url)
     database = Database(settings.database_url)
     app = create_app(settings, database=database,
                      http=httpx.AsyncClient(transport=httpx.MockTransport(apis)))  # fmt: skip
@@ -185,10 +187,10 @@ async def test_other_refusals_are_explained(console, apis: FakeApis, status: int
 
 
 async def test_tokens_are_sealed_at_rest_and_the_cookie_is_not_the_key(
-    console, tmp_path: Path
+    console, database_url: str
 ) -> None:  # type: ignore[no-untyped-def]
     client, _ = console
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/console.db")
+    database = Database(database_url)
     async with database.engine.connect() as connection:
         rows = (await connection.execute(text("SELECT id, sealed FROM console_sessions"))).all()
     await database.dispose()
@@ -214,3 +216,74 @@ async def test_every_state_changing_route_demands_the_token(console, apis: FakeA
         refused = await client.post(concrete, data={"locale": "ru"})
         assert refused.status_code == 403, path
     assert not [r for r in apis.seen if r.method == "POST"]  # nothing reached an API
+
+
+async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
+    console,
+    apis: FakeApis,  # type: ignore[no-untyped-def]
+) -> None:
+    client, session = console
+    transfer = {"id": "t-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                "from_municipality": "lakeside", "to_municipality": "riverton",
+                "status": "pending", "requested_at": "2025-04-01T08:00:00Z",
+                "decided_at": None}  # fmt: skip
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    apis.on("GET", "/v1/transfers", body=[transfer])
+    apis.on("GET", "/v1/notifications",
+            body={"items": [], "total": 0, "unread": 0, "next_offset": None})  # fmt: skip
+    apis.on("GET", "/v1/consents/expiring", body=[])
+    apis.on("GET", "/v1/suggestions", body=[])
+    apis.on("POST", "/v1/transfers/t-1/accept", body={**transfer, "status": "accepted"})
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "HW-7KQ3-M9 from lakeside, asked on 01.04.2025" in home.text
+    decided = await client.post("/cases/transfers/t-1/accept",
+                                data={"csrf_token": session.csrf_token})  # fmt: skip
+    assert decided.status_code == 303 and decided.headers["location"] == "/?done=transfer-accept"
+    assert apis.seen[-1].url.path == "/v1/transfers/t-1/accept"
+
+
+async def test_an_idle_session_ends_on_the_server(console, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    client, _ = console
+    assert (await client.get("/find")).status_code == 200
+    idle_since = utcnow() - timedelta(seconds=ConsoleSettings().idle_timeout_s + 1)
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("UPDATE console_sessions SET last_seen_at = :at"),
+                                 {"at": idle_since})  # fmt: skip
+    await database.dispose()
+    page = await client.get("/find")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert (await client.get("/find")).status_code == 303  # and it is gone for good
+
+
+def test_cookies_are_secure_outside_loopback_and_demo_secrets_refused_in_production() -> None:
+    assert ConsoleSettings(public_base_url="https://homeward.example.org").secure_cookies
+    assert not ConsoleSettings(public_base_url="http://127.0.0.1:8405").secure_cookies
+    real_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+    with pytest.raises(ValueError, match="oidc_client_secret"):
+        ConsoleSettings(environment="production", key_encryption_key=real_key)
+
+
+async def test_an_identity_is_shown_for_a_stated_purpose_on_that_view_only(
+    console,
+    apis: FakeApis,  # type: ignore[no-untyped-def]
+) -> None:
+    client, session = console
+    path = f"/v1/cases/{CASE_ID}/persons/{PERSON_ID}/identity"
+    apis.on("GET", path, body={"person_id": PERSON_ID, "person_code": "P-4TXR-8N",
+                               "full_name": "Amina Example", "date_of_birth": "2016-05-17",
+                               "place_of_birth": None, "national_id": None, "address": None,
+                               "phone": None})  # fmt: skip
+    page = f"/cases/{CASE_ID}/persons/{PERSON_ID}/identity"
+    asked = await client.get(page)
+    assert asked.status_code == 200 and "Amina Example" not in asked.text
+    assert not [r for r in apis.seen if r.url.path == path]  # nothing read before a purpose
+    no_purpose = await client.post(page, data={"csrf_token": session.csrf_token})
+    assert no_purpose.status_code == 422 and '<a href="#purpose">' in no_purpose.text
+    shown = await client.post(page, data={"csrf_token": session.csrf_token,
+                                          "purpose": "documentation"})  # fmt: skip
+    assert shown.status_code == 200 and "Amina Example" in shown.text and "17.05.2016" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert apis.seen[-1].url.params["purpose"] == "documentation"
+    assert "Amina Example" not in (await client.get(f"/cases/{CASE_ID}")).text

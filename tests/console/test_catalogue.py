@@ -10,11 +10,12 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from homeward.common import vocabulary as shared
+from homeward.common.vocabulary import IdentityPurpose
 from homeward.console.catalogue import read_catalogue, source_catalogue
 from homeward.console.i18n import LOCALES, pick_locale, translations
 from homeward.console.vocabulary import LABELS, event_kind, labeller
 from homeward.documents.domain.records import RecordStatus
-from homeward.intake.commands import IdentityPurpose, RelationToReturnees
+from homeward.intake.commands import RelationToReturnees
 from homeward.intake.domain import assessments, cases, closures, consent, persons, transfers
 from homeward.referrals.commands import OverrideLegalBasis, Priority
 from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel

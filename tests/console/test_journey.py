@@ -93,8 +93,6 @@ async def test_the_coordinator_journey(
     await sign_in(page, stack, "coordinator.riverton")
     await expect(page.locator("h1")).to_be_visible()
     await check(page, locale)
-    if locale == "en":
-        await page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
     # Find: the code as a hurried person types it.
     await page.locator('header a[href="/find"]').click()
@@ -149,10 +147,20 @@ async def test_the_coordinator_journey(
 
     # The birth certificate is recorded elsewhere; the page follows without a reload.
     await page.evaluate("window.__notReloaded = true")
+    badge = page.locator("header [data-unread-badge]")
+    unread_before = await badge.text_content()
     await record_birth_certificate(stack, demo_code, born)
     await expect(page.locator("#referral-status")).to_contain_text(words["clear"], timeout=45_000)
+    await expect(badge).not_to_have_text(unread_before or "")  # the unread badge followed
     assert await page.evaluate("window.__notReloaded === true")
     await check(page, locale)
+
+    # Home again, with the day's notifications on it (the README's picture of it).
+    await page.locator('header a[href="/"]').first.click()
+    await expect(page.locator("#card-unread")).to_be_visible()
+    await check(page, locale)
+    if locale == "en":
+        await page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
     # Sign out: the session ends on the server, so its cookie opens nothing any more.
     cookie = next(c for c in await context.cookies() if c["name"] == "homeward_session")

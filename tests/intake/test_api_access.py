@@ -69,6 +69,7 @@ ENDPOINTS = [
     Endpoint("list_consents", "GET", _case("/persons/{child}/consents"), READER, "case"),
     Endpoint("list_case_assessments", "GET", _case("/assessments"), READER, "case"),
     Endpoint("list_case_consents", "GET", _case("/consents"), READER, "case"),
+    Endpoint("list_expiring_consents", "GET", lambda _: "/v1/consents/expiring", READER, "none"),
     Endpoint("list_transfers", "GET", lambda _: "/v1/transfers", READER, "none"),
     Endpoint("list_closure_requests", "GET", lambda _: "/v1/closure-requests", READER, "none"),
     Endpoint("list_audit_entries", "GET", lambda _: "/v1/audit", {"auditor"}, "none"),

@@ -196,6 +196,28 @@ async def test_consent_by_guardian_and_immediate_revocation(intake: ServiceHarne
     assert [(c["person_id"], c["in_force"]) for c in everyone] == [(child["id"], False)]
 
 
+async def test_consents_ending_soon_for_the_home_page(intake: ServiceHarness) -> None:
+    case = await registered(intake)
+    mother, child = case["persons"][0], case["persons"][1]
+    path = f"/v1/cases/{case['id']}/persons/{child['id']}/consents"
+    grant = {"recipient_agency_type": "school", "categories": ["education"],
+             "legal_basis": "consent", "given_by_person_id": mother["id"]}  # fmt: skip
+    for days in (10, 200):
+        answer = await intake.call(COORDINATOR, "POST", path,
+                                   json={**grant, "valid_until": in_days(days)})  # fmt: skip
+        assert answer.status_code == 201, answer.text
+    soon = (await intake.call(COORDINATOR, "GET", "/v1/consents/expiring")).json()
+    assert [(c["case_code"], c["person_code"], c["valid_until"]) for c in soon] == [
+        (case["code"], child["code"], in_days(10))
+    ]
+    later = await intake.call(SUPERVISOR, "GET", "/v1/consents/expiring?within_days=365")
+    assert len(later.json()) == 2
+    elsewhere = await intake.call("coordinator.lakeside", "GET", "/v1/consents/expiring")
+    assert elsewhere.status_code == 200 and elsewhere.json() == []
+    too_far = await intake.call(COORDINATOR, "GET", "/v1/consents/expiring?within_days=9999")
+    assert too_far.status_code == 422
+
+
 async def test_transfer_moves_the_case_and_its_access(intake: ServiceHarness) -> None:
     case = await registered(intake)
     path = f"/v1/cases/{case['id']}/transfers"

@@ -133,6 +133,9 @@ class Intake(Api):
         path = f"/v1/cases/{case_id}/persons/{person_id}/consents/{consent_id}/revoke"
         return await self.post(path)
 
+    async def expiring_consents(self, *, within_days: int) -> list[Json]:
+        return await self.get("/v1/consents/expiring", within_days=within_days)
+
     async def identity(self, case_id: str, person_id: str, purpose: str) -> Json:
         path = f"/v1/cases/{case_id}/persons/{person_id}/identity"
         return await self.get(path, purpose=purpose)

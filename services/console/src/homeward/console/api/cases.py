@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter
@@ -60,14 +61,15 @@ async def caseload(
 
 
 async def family(apis: Apis, case_id: str) -> dict[str, Any]:
-    """Everything the family page shows, in five API calls whatever the family's size: the
+    """Everything the family page shows, in six API calls whatever the family's size: the
     case first (a case the user may not see stops there), then its referrals, assessments,
-    consents and documents' readiness together."""
+    consents, receiving family and documents' readiness together."""
     case = await apis.intake.case(case_id)
-    referrals, assessments, consents, readiness = await asyncio.gather(
+    referrals, assessments, consents, receiving, readiness = await asyncio.gather(
         apis.referrals.referrals(case_id=case_id, limit=100),
         apis.intake.case_assessments(case_id),
         apis.intake.case_consents(case_id),
+        _absent_as_none(apis.intake.receiving_family(case_id)),
         _readiness(apis, case_id),
     )
     people = []
@@ -81,7 +83,17 @@ async def family(apis: Apis, case_id: str) -> dict[str, Any]:
             "needs": needs_table(own_assessments), "consent_matrix": consent_matrix(own_consents),
         })  # fmt: skip
     return {"case": case, "people": people, "referrals": referrals["items"],
+            "receiving": receiving,
             "timeline": timeline(case, people, referrals["items"])}  # fmt: skip
+
+
+async def _absent_as_none(call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
+    try:
+        return await call
+    except ApiRefusal as refusal:
+        if refusal.status == 404:  # none recorded yet
+            return None
+        raise
 
 
 async def _readiness(apis: Apis, case_id: str) -> dict[str, dict[str, Any]]:

@@ -214,6 +214,17 @@ async def show_identity(
 # --- transfer and closing ----------------------------------------------------------------
 
 
+@router.post("/transfers/{transfer_id}/{decision}", include_in_schema=False)
+async def decide_transfer(
+    viewer: SignedIn, _form: SignedInForm, transfer_id: str, decision: str
+) -> Response:
+    """Accept or decline a case transfer into the municipality (from the home page's card)."""
+    if decision not in ("accept", "decline"):
+        raise ApiRefusal(404)
+    await viewer.apis().intake.decide_transfer(transfer_id, decision)
+    return RedirectResponse(f"/?done=transfer-{decision}", status_code=303)
+
+
 @router.get("/{case_id}/transfer", include_in_schema=False)
 async def transfer_form(viewer: SignedIn, case_id: str) -> Response:
     case = await viewer.apis().intake.case(case_id)

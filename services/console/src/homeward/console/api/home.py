@@ -1,8 +1,9 @@
 """Home, "what needs me today": one card per kind of work, each opening a filtered list.
 
-API calls: referrals of the municipality (1), pending transfers (1), unread notifications
-(1), partners' open suggestions (1) — four, whatever the caseload. Other roles land on their
-own day (partner, registry, supervisor and auditor modules).
+API calls: referrals of the municipality (1), pending transfers (1), consents ending within
+30 days (1), unread notifications (1), partners' open suggestions (1): five, whatever the
+caseload. Other roles land on their own day (partner, registry, supervisor and auditor
+modules).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from homeward.console.web import SignedIn, ViewerDep, console_path
 router = APIRouter()
 ANSWERS = ("accepted", "rejected", "on-hold")
 OVERDUE_EVENTS = ("referral.escalated", "referral.overdue")
+EXPIRY_DAYS = 30
 EXPIRY_EVENTS = ("document_record.expiry_warned", "document_record.expired")
 
 
@@ -40,9 +42,10 @@ async def home(viewer: ViewerDep) -> Response:
 async def today(viewer: SignedIn) -> Response:
     apis = viewer.apis()
     municipality = viewer.user.get("municipality")
-    referrals, transfers, inbox, suggested = await asyncio.gather(
+    referrals, transfers, consents, inbox, suggested = await asyncio.gather(
         apis.referrals.referrals(limit=100),
         apis.intake.transfers(status="pending"),
+        apis.intake.expiring_consents(within_days=EXPIRY_DAYS),
         apis.notifications.inbox(unread_only=True, limit=50),
         apis.referrals.suggestions(status="open"),
     )
@@ -56,6 +59,8 @@ async def today(viewer: SignedIn) -> Response:
         "transfers": [t for t in transfers if t["to_municipality"] == municipality],
         "overdue": [n for n in notes if event_kind(n["event_type"]) in OVERDUE_EVENTS],
         "expiring": [n for n in notes if event_kind(n["event_type"]) in EXPIRY_EVENTS],
+        "consents": consents,
         "suggestions": suggested,
     }
-    return viewer.render("home.html", cards=cards, unread=inbox["unread"], inbox=notes[:5])
+    return viewer.render("home.html", cards=cards, unread=inbox["unread"], inbox=notes[:5],
+                         expiry_days=EXPIRY_DAYS)  # fmt: skip

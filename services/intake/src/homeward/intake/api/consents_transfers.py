@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
 from homeward.intake.api.deps import CaseReader, CaseWriter, Decider
-from homeward.intake.api.schemas import ConsentView, TransferView
+from homeward.intake.api.schemas import ConsentView, ExpiringConsentView, TransferView
 from homeward.intake.api.views import consent_view, transfer_view
 from homeward.intake.commands import DeclineTransfer, GrantConsent, RequestTransfer
 from homeward.intake.domain.transfers import TransferStatus
@@ -56,6 +58,23 @@ async def list_case_consents(
         session, principal=principal, case_id=case_id, person_id=None
     )
     return [consent_view(consent) for consent in found]
+
+
+@router.get("/consents/expiring", name="list_expiring_consents",
+            response_model=list[ExpiringConsentView])  # fmt: skip
+async def list_expiring_consents(
+    principal: CaseReader,
+    session: SessionDep,
+    within_days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> list[ExpiringConsentView]:
+    """Consents in force in your municipality's open cases that end within `within_days`."""
+    found = await consents.expiring_consents(session, principal=principal, within_days=within_days)
+    codes = await consents.person_codes(session, [consent.person_id for consent, _ in found])
+    return [
+        ExpiringConsentView(**consent_view(consent).model_dump(), case_id=case.id,
+                            case_code=case.code, person_code=codes.get(consent.person_id, ""))
+        for consent, case in found
+    ]  # fmt: skip
 
 
 @router.post(

@@ -204,6 +204,14 @@ class ConsentView(View):
     in_force: bool
 
 
+class ExpiringConsentView(ConsentView):
+    """A consent about to end, with the case it belongs to (codes only)."""
+
+    case_id: str
+    case_code: str
+    person_code: str
+
+
 class TransferView(View):
     model_config = ConfigDict(
         json_schema_extra={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,7 +12,7 @@ from homeward.common.auth import Principal
 from homeward.common.contracts.intake import ConsentGranted, ConsentRevoked
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
-from homeward.intake.adapters.tables import ConsentRow, PersonRow
+from homeward.intake.adapters.tables import CaseRow, ConsentRow, PersonRow
 from homeward.intake.commands import GrantConsent
 from homeward.intake.domain.consent import ConsentGiver, check_consent_grant, check_revocable
 from homeward.intake.domain.errors import RuleViolation
@@ -18,6 +20,7 @@ from homeward.intake.domain.persons import age_group
 from homeward.intake.handlers.access import (
     case_in_scope,
     case_to_change,
+    municipality_of,
     person_in_case,
     stage_case_event,
 )
@@ -147,3 +150,31 @@ async def list_consents(
         query = query.where(ConsentRow.person_id == person.id)
     query = query.order_by(col(ConsentRow.granted_at).desc())
     return list((await session.exec(query)).all())
+
+
+async def expiring_consents(
+    session: AsyncSession, *, principal: Principal, within_days: int
+) -> list[tuple[ConsentRow, CaseRow]]:
+    """Consents in force in the caller's municipality's open cases that end within the
+    days given, soonest first: what to renew before a referral stops on consent."""
+    today = utcnow().date()
+    query = (
+        select(ConsentRow, CaseRow)
+        .join(CaseRow, col(CaseRow.id) == col(ConsentRow.case_id))
+        .where(CaseRow.municipality == municipality_of(principal))
+        .where(CaseRow.status == "open")
+        .where(col(ConsentRow.revoked_at).is_(None))
+        .where(col(ConsentRow.valid_from) <= today)
+        .where(col(ConsentRow.valid_until) >= today)
+        .where(col(ConsentRow.valid_until) <= today + timedelta(days=within_days))
+        .order_by(col(ConsentRow.valid_until), col(ConsentRow.granted_at))
+        .limit(200)
+    )
+    return [(consent, case) for consent, case in (await session.exec(query)).all()]
+
+
+async def person_codes(session: AsyncSession, person_ids: list[str]) -> dict[str, str]:
+    if not person_ids:
+        return {}
+    rows = await session.exec(select(PersonRow).where(col(PersonRow.id).in_(person_ids)))
+    return {row.id: row.code for row in rows.all()}
