@@ -18,6 +18,7 @@ from homeward.common.events import (
     BrokerError,
     CloudEvent,
     ContractRegistry,
+    Delivered,
     EventConsumer,
     EventContract,
     InMemoryBroker,
@@ -97,7 +98,7 @@ class BrokenProducer:
     async def send(self, *args: object, **kwargs: object) -> None:
         raise BrokerError("broker unreachable")
 
-    async def send_batch(self, records: list[OutgoingRecord]) -> None:
+    async def send_batch(self, records: list[OutgoingRecord]) -> list[Delivered]:
         raise BrokerError("broker unreachable")
 
 

@@ -28,14 +28,17 @@ from homeward.common.testing.kafka import (
 
 
 @pytest.fixture(params=["memory", "kafka"])
-def broker(request: pytest.FixtureRequest) -> Broker:
+async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
     if request.param == "memory":
-        return InMemoryBroker()
-    return KafkaBroker(
+        yield InMemoryBroker()
+        return
+    kafka = KafkaBroker(
         bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
         session_timeout_ms=TEST_SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=TEST_HEARTBEAT_INTERVAL_MS,
     )
+    yield kafka
+    await kafka.close()
 
 
 @pytest.fixture
@@ -222,3 +225,34 @@ async def test_readiness_follows_the_broker_down_and_back_up() -> None:
             await watcher.ping(timeout_s=5)
     finally:
         await watcher.close()
+
+
+async def test_a_batch_says_where_each_record_went(broker: Broker, topic: str, send) -> None:
+    first = await send.send_batch(records(topic, 6, keys=2))
+    second = await send.send_batch(records(topic, 2, keys=2))
+
+    assert [record.topic for record in first] == [topic] * 6
+    by_key: dict[int, set[int]] = {}
+    for n, record in enumerate(first):
+        by_key.setdefault(n % 2, set()).add(record.partition)
+    assert all(len(found) == 1 for found in by_key.values())  # a key keeps its partition
+    for n, record in enumerate(second):
+        earlier = [d.offset for m, d in enumerate(first) if m % 2 == n % 2]
+        assert record.offset > max(earlier)  # a log only grows
+
+
+async def test_end_offsets_lie_between_the_first_record_of_the_last_send_and_the_end(
+    broker: Broker, topic: str, send
+) -> None:
+    delivered = await send.send_batch(records(topic, 10, keys=1))
+    [partition] = {record.partition for record in delivered}
+    missing = unique_topic("never-created")
+
+    ends = await broker.end_offsets([topic, missing])
+
+    assert {where for where in ends if where[0] == topic} == {(topic, p) for p in range(3)}
+    assert min(d.offset for d in delivered) < ends[(topic, partition)] <= 10
+    assert all(end == 0 for (_, p), end in ends.items() if p != partition)
+    assert not any(where[0] == missing for where in ends)
+    # Asking did not create the topic.
+    assert not any(where[0] == missing for where in await broker.end_offsets([missing]))

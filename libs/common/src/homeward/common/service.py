@@ -126,6 +126,7 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             source=f"/homeward/{parts.service}",
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,
+            broker=parts.broker,
         )
         consumers = [
             EventConsumer(

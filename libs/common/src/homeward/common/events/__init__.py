@@ -12,6 +12,7 @@ from homeward.common.events.broker import (
     BrokerError,
     CommitFailed,
     Consumer,
+    Delivered,
     Message,
     OutgoingRecord,
     Producer,
@@ -33,6 +34,7 @@ from homeward.common.events.deadletter import (
 from homeward.common.events.envelope import CloudEvent, KafkaRecord, MalformedEvent
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.kafka import KafkaBroker
+from homeward.common.events.loss import requeue_published
 from homeward.common.events.memory import InMemoryBroker
 from homeward.common.events.outbox import LANES, OutboxLane, OutboxRecord, add_event, lane_for
 from homeward.common.events.relay import OutboxRelay
@@ -51,6 +53,7 @@ __all__ = [
     "ContractError",
     "ContractRegistry",
     "DeadLetter",
+    "Delivered",
     "EventConsumer",
     "EventContract",
     "EventTablePruner",
@@ -83,4 +86,5 @@ __all__ = [
     "read_dead_letters",
     "registry",
     "replay_dead_letter",
+    "requeue_published",
 ]

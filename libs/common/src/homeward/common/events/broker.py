@@ -37,6 +37,15 @@ class Message:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delivered:
+    """Where the broker put a record it acknowledged."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class OutgoingRecord:
     topic: str
     key: bytes | None
@@ -54,8 +63,9 @@ class Producer(Protocol):
     ) -> None:
         """Returns once the broker acknowledged the record (acks=all); raises otherwise."""
 
-    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
-        """Sends in order (per partition) and returns once every record is acknowledged."""
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> list[Delivered]:
+        """Sends in order (per partition) and returns once every record is acknowledged,
+        with where each went (in the order of `records`)."""
 
 
 class Consumer(Protocol):
@@ -83,6 +93,13 @@ class Broker(Protocol):
 
     async def create_topics(self, names: Sequence[str], partitions: int) -> None:
         """Creates the topics that do not exist yet; existing ones are left as they are."""
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """Per partition of each existing topic, a lower bound of its end: the offset after
+        the first record of its last record batch at least (Tansu reports that), the offset
+        after its last record at most (Kafka reports that). Absent topics are left out, and
+        asking never creates one. Loss detection (`relay.py`) compares it with what was
+        acknowledged; raises `BrokerError` when the broker does not answer."""
 
     async def ping(self) -> None:
         """Raises `BrokerError` unless the broker answers (readiness checks)."""

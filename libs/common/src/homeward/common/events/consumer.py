@@ -18,6 +18,11 @@ rolls back as a whole and the batch is replayed one message at a time as describ
 so a failing event never takes its neighbours down with it.
 
 A crash anywhere before step 4 means redelivery, which the inbox turns into a no-op.
+
+A partition whose records start again below the offset this consumer committed there has
+lost its log (the broker lost data, see `loss.py`): that is logged loudly and counted, and
+the consumer reads on from the earliest record (the broker's `auto_offset_reset`), applying
+only what its inbox does not know.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from homeward.common.events.envelope import CloudEvent, MalformedEvent
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.retry import RetryPolicy, backoff_delay, is_infrastructure_failure
 from homeward.common.metrics import (
+    BROKER_DATA_LOSS,
     CONSUMER_LAG,
     DEAD_LETTERS,
     EVENTS_CONSUMED,
@@ -100,6 +106,7 @@ class EventConsumer:
         self._stopping = asyncio.Event()
         self._lag_measured_at = float("-inf")
         self._lag_partitions: set[tuple[str, int]] = set()
+        self._committed: dict[tuple[str, int], int] = {}  # what this member committed
         self._failed_in_batch: Message | None = None
         self._batch_error: BaseException | None = None
 
@@ -133,6 +140,7 @@ class EventConsumer:
     def _create_series(self) -> None:
         """The counters alerts watch for a first occurrence start at 0, so that `increase()`
         sees the first dead letter or failure (a series born at 1 shows no increase)."""
+        BROKER_DATA_LOSS.labels(self.service, "consumer")
         for topic in self.topics:
             DEAD_LETTERS.labels(self.service, topic)
             EVENTS_CONSUMED.labels(self.service, self.group_id, topic, Outcome.HANDLED)
@@ -173,6 +181,7 @@ class EventConsumer:
             timeout_ms=self.poll_timeout_ms if timeout_ms is None else timeout_ms,
             max_records=self.batch_size,
         )
+        self._notice_lost_logs(messages)
         next_offsets: dict[tuple[str, int], int] = {}
         completed = 0
         if len(messages) > 1 and (outcomes := await self._apply_batch(messages)):
@@ -293,7 +302,9 @@ class EventConsumer:
                 failed = messages[len(outcomes)]
                 self._failed_in_batch, self._batch_error = failed, error
                 HANDLING_FAILURES.labels(self.service, self.group_id, failed.topic, "handler").inc()
-            logger.debug("batch of %d fell back to one by one", len(messages), exc_info=True)
+            logger.debug(
+                "batch of %d fell back to one by one: %s", len(messages), describe_error(error)
+            )
             return None
         return outcomes
 
@@ -351,11 +362,26 @@ class EventConsumer:
         )  # fmt: skip
         return Outcome.DEAD_LETTERED
 
+    def _notice_lost_logs(self, messages: Sequence[Message]) -> None:
+        restarted: dict[tuple[str, int], int] = {}
+        for message in messages:
+            where = (message.topic, message.partition)
+            if message.offset < self._committed.get(where, 0) and where not in restarted:
+                restarted[where] = message.offset
+        for (topic, partition), offset in restarted.items():
+            BROKER_DATA_LOSS.labels(self.service, "consumer").inc()
+            logger.error(
+                "BROKER LOST DATA: %s[%d] restarts at offset %d, below the %d %s committed; "
+                "reading on from there (what the inbox knows is skipped)",
+                topic, partition, offset, self._committed.pop((topic, partition)), self.group_id,
+            )  # fmt: skip
+
     async def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
         if not offsets or self._consumer is None:
             return
         try:
             await self._consumer.commit(offsets)
+            self._committed.update(offsets)
         except CommitFailed as error:
             # Another member owns these partitions now and will redeliver; the inbox dedupes.
             logger.warning("offset commit failed for %s: %s", self.group_id, error)
@@ -396,10 +422,13 @@ class EventConsumer:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
                 failures += 1
                 delay = backoff_delay(failures, initial_s=0.5, max_s=self.retry_policy.max_s)
-                logger.exception("consumer %s failed; retrying in %.1fs", self.group_id, delay)
+                logger.error(
+                    "consumer %s failed: %s; retrying in %.1fs",
+                    self.group_id, describe_error(error), delay,
+                )  # fmt: skip
                 await self._pause(delay)
 
     async def _pause(self, seconds: float) -> bool:

@@ -23,6 +23,7 @@ from aiokafka.structs import ConsumerRecord
 from homeward.common.events.broker import (
     BrokerError,
     CommitFailed,
+    Delivered,
     Message,
     OutgoingRecord,
     TopicPartition,
@@ -57,6 +58,8 @@ class KafkaBroker:
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self._ping_admin: AIOKafkaAdminClient | None = None
         self._ping_lock = asyncio.Lock()
+        self._offsets_reader: AIOKafkaConsumer | None = None
+        self._offsets_lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> KafkaBroker:
@@ -134,11 +137,46 @@ class KafkaBroker:
                     f"Kafka at {self.bootstrap_servers} does not answer: {exc!r}"
                 ) from exc
 
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        # One group-less reader kept for the relay's checks (before every batch), reopened
+        # after a failure. Its metadata comes from an all-topics request, which never
+        # auto-creates a topic (a request naming one may, on Kafka and Tansu alike).
+        async with self._offsets_lock:
+            try:
+                if self._offsets_reader is None:
+                    reader = AIOKafkaConsumer(
+                        bootstrap_servers=self.bootstrap_servers,
+                        enable_auto_commit=False,
+                        request_timeout_ms=self.request_timeout_ms,
+                    )
+                    await reader.start()
+                    self._offsets_reader = reader
+                reader = self._offsets_reader
+                existing = await reader.topics()
+                wanted = [
+                    KafkaTopicPartition(topic, partition)
+                    for topic in topics
+                    if topic in existing
+                    for partition in sorted(reader.partitions_for_topic(topic) or ())
+                ]
+                ends = await reader.end_offsets(wanted) if wanted else {}
+            except (KafkaError, OSError) as exc:
+                await self._close_offsets_reader()
+                raise BrokerError(f"end offsets unavailable: {exc!r}") from exc
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
     async def close(self) -> None:
         admin, self._ping_admin = self._ping_admin, None
         if admin is not None:
             with contextlib.suppress(KafkaError, OSError):
                 await admin.close()
+        await self._close_offsets_reader()
+
+    async def _close_offsets_reader(self) -> None:
+        reader, self._offsets_reader = self._offsets_reader, None
+        if reader is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await reader.stop()
 
 
 class KafkaProducer:
@@ -156,7 +194,7 @@ class KafkaProducer:
     ) -> None:
         await self._producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
 
-    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> list[Delivered]:
         # Queue everything first (in order, so per-partition order holds), then wait for all
         # acknowledgements: one round trip per partition batch instead of one per record.
         pending = [
@@ -168,6 +206,10 @@ class KafkaProducer:
         results = await asyncio.gather(*pending, return_exceptions=True)
         if errors := [result for result in results if isinstance(result, BaseException)]:
             raise errors[0]
+        return [
+            Delivered(topic=result.topic, partition=result.partition, offset=result.offset)
+            for result in results
+        ]
 
 
 class KafkaConsumer:
