@@ -45,6 +45,7 @@ class KafkaBroker:
         replication_factor: int = 1,
         request_timeout_ms: int = 30_000,
         fetch_max_wait_ms: int = 100,
+        metadata_max_age_ms: int = 10_000,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.idempotence = idempotence
@@ -56,9 +57,16 @@ class KafkaBroker:
         # Tansu answers a fetch only when its wait expires, even if records arrive sooner
         # (Kafka answers at once), so this wait is the floor of end-to-end latency there.
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        # How soon clients see a topic's partitions change. A topic recreated with another
+        # count (Tansu, restarted empty, auto-creates topics with 4 partitions on the first
+        # metadata request, before anyone creates them with 3) must be seen within seconds,
+        # not Kafka's default 5 minutes: records on a partition a consumer does not know of
+        # wait unread until it does.
+        self.metadata_max_age_ms = metadata_max_age_ms
         self._ping_admin: AIOKafkaAdminClient | None = None
         self._ping_lock = asyncio.Lock()
         self._offsets_reader: AIOKafkaConsumer | None = None
+        self._offsets_admin: AIOKafkaAdminClient | None = None
         self._offsets_lock = asyncio.Lock()
 
     @classmethod
@@ -79,6 +87,7 @@ class KafkaBroker:
                 acks="all",
                 enable_idempotence=self.idempotence,
                 request_timeout_ms=self.request_timeout_ms,
+                metadata_max_age_ms=self.metadata_max_age_ms,
             )
         )
 
@@ -95,6 +104,7 @@ class KafkaBroker:
             "heartbeat_interval_ms": self.heartbeat_interval_ms,
             "request_timeout_ms": self.request_timeout_ms,
             "fetch_max_wait_ms": self.fetch_max_wait_ms,
+            "metadata_max_age_ms": self.metadata_max_age_ms,
         }
         if self.rebalance_timeout_ms is not None:
             options["rebalance_timeout_ms"] = self.rebalance_timeout_ms
@@ -138,9 +148,10 @@ class KafkaBroker:
                 ) from exc
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        # One group-less reader kept for the relay's checks (before every batch), reopened
-        # after a failure. Its metadata comes from an all-topics request, which never
-        # auto-creates a topic (a request naming one may, on Kafka and Tansu alike).
+        # The partitions come from metadata naming the topics, as producers and subscribed
+        # consumers ask for it: Tansu may answer an all-topics request otherwise (after a
+        # topic was deleted and recreated), and the check must see what the producer writes
+        # to. One group-less reader is kept for these checks, reopened after a failure.
         async with self._offsets_lock:
             try:
                 if self._offsets_reader is None:
@@ -152,18 +163,29 @@ class KafkaBroker:
                     await reader.start()
                     self._offsets_reader = reader
                 reader = self._offsets_reader
-                existing = await reader.topics()
+                existing = {name for name in await reader.topics() if name in topics}
+                described = await self._describe(sorted(existing)) if existing else []
                 wanted = [
-                    KafkaTopicPartition(topic, partition)
-                    for topic in topics
-                    if topic in existing
-                    for partition in sorted(reader.partitions_for_topic(topic) or ())
+                    KafkaTopicPartition(topic["topic"], partition["partition"])
+                    for topic in described
+                    if topic["error_code"] == 0
+                    for partition in topic["partitions"]
                 ]
                 ends = await reader.end_offsets(wanted) if wanted else {}
             except (KafkaError, OSError) as exc:
                 await self._close_offsets_reader()
                 raise BrokerError(f"end offsets unavailable: {exc!r}") from exc
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
+    async def _describe(self, names: list[str]) -> list[dict[str, Any]]:
+        if self._offsets_admin is None:
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=self.bootstrap_servers,
+                request_timeout_ms=self.request_timeout_ms,
+            )
+            await admin.start()
+            self._offsets_admin = admin
+        return await self._offsets_admin.describe_topics(names)
 
     async def close(self) -> None:
         admin, self._ping_admin = self._ping_admin, None
@@ -174,9 +196,12 @@ class KafkaBroker:
 
     async def _close_offsets_reader(self) -> None:
         reader, self._offsets_reader = self._offsets_reader, None
-        if reader is not None:
-            with contextlib.suppress(KafkaError, OSError):
+        admin, self._offsets_admin = self._offsets_admin, None
+        with contextlib.suppress(KafkaError, OSError):
+            if reader is not None:
                 await reader.stop()
+            if admin is not None:
+                await admin.close()
 
 
 class KafkaProducer:

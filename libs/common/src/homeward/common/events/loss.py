@@ -73,20 +73,29 @@ class AcknowledgedMarks:
     def topics(self) -> set[str]:
         return {topic for topic, _ in self._marks}
 
-    def record(self, delivered: Iterable[Delivered]) -> set[str]:
+    def record(self, delivered: Iterable[Delivered]) -> dict[str, str]:
         """Remember a send's acknowledgements; returns the topics they show as shrunk."""
         first: dict[TopicPartition, int] = {}
         for record in delivered:
             where = (record.topic, record.partition)
             first[where] = min(first.get(where, record.offset), record.offset)
-        shrunk = {where[0] for where, offset in first.items() if offset < self._marks.get(where, 0)}
-        for where, offset in first.items():
-            self._marks[where] = offset + 1
+        shrunk: dict[str, str] = {}
+        for (topic, partition), offset in sorted(first.items()):
+            if offset < (mark := self._marks.get((topic, partition), 0)):
+                shrunk.setdefault(
+                    topic, f"partition {partition} acknowledged {offset}, below {mark} before"
+                )
+            self._marks[(topic, partition)] = offset + 1
         return shrunk
 
-    def shrunk(self, ends: Mapping[TopicPartition, int]) -> set[str]:
-        """Topics with a partition whose end is now below its mark (or gone)."""
-        return {where[0] for where, mark in self._marks.items() if ends.get(where, 0) < mark}
+    def shrunk(self, ends: Mapping[TopicPartition, int]) -> dict[str, str]:
+        """Topics with a partition whose end is now below its mark (or gone), each with
+        what shows it."""
+        found: dict[str, str] = {}
+        for (topic, partition), mark in sorted(self._marks.items()):
+            if (end := ends.get((topic, partition), 0)) < mark and topic not in found:
+                found[topic] = f"partition {partition} ends at {end}, below {mark} acknowledged"
+        return found
 
     def forget(self, topics: Collection[str]) -> None:
         self._marks = {where: mark for where, mark in self._marks.items() if where[0] not in topics}

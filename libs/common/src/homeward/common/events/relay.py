@@ -200,7 +200,7 @@ class OutboxRelay:
             if shrunk := self._marks.record(delivered):
                 # Too late to keep this batch behind what went before it; everything of
                 # these topics goes out again, in order, right after it.
-                await self._requeue(session, shrunk, "acknowledged below an earlier send")
+                await self._requeue(session, shrunk)
         if self._published_topics is not None:
             self._published_topics.update(row.topic for row in rows)
         for row in rows:
@@ -226,28 +226,25 @@ class OutboxRelay:
         if shrunk or unmarked:
             async with self.database.transaction() as session:
                 if shrunk:
-                    await self._requeue(
-                        session, shrunk, "a partition ends below what it acknowledged"
-                    )
+                    await self._requeue(session, shrunk)
                 if unmarked:
-                    await self._requeue(session, unmarked, "topic empty or gone", quiet=True)
+                    empty = dict.fromkeys(unmarked, "empty or gone")
+                    await self._requeue(session, empty, quiet=True)
         self._loss_checked_at = time.monotonic()
 
-    async def _requeue(
-        self, session: Any, topics: set[str], signal: str, *, quiet: bool = False
-    ) -> None:
-        """`quiet`: nothing is reported when nothing needed queuing (an empty topic whose
-        rows are already queued is not a new loss)."""
+    async def _requeue(self, session: Any, topics: dict[str, str], *, quiet: bool = False) -> None:
+        """`topics`: what shows each lost data. `quiet`: nothing is reported when nothing
+        needed queuing (an empty topic whose rows are queued already is no new loss)."""
         count = await requeue_published(session, topics=topics)
         self._marks.forget(topics)
         if quiet and not count:
             return
         BROKER_DATA_LOSS.labels(self.service, "relay").inc()
         EVENTS_REQUEUED.labels(service=self.service).inc(count)
+        signals = "; ".join(f"{topic}: {signal}" for topic, signal in sorted(topics.items()))
         logger.error(
-            "BROKER LOST DATA: %s (%s); %d retained outbox event(s) queued to be published "
-            "again, in order per key",
-            ", ".join(sorted(topics)), signal, count,
+            "BROKER LOST DATA (%s); %d retained outbox event(s) queued to be published again, "
+            "in order per key", signals, count,
         )  # fmt: skip
 
     def _lock_pending_lanes(self) -> Any:
