@@ -53,7 +53,7 @@ def probe_event(
 
 async def run_until_idle(consumer: EventConsumer) -> int:
     handled = 0
-    while count := await consumer.run_once(timeout_ms=50):
+    while (count := await consumer.run_once(timeout_ms=50)) or consumer.retrying:
         handled += count
     return handled
 

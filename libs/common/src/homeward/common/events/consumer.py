@@ -43,6 +43,7 @@ from homeward.common.events.broker import Broker, CommitFailed, Consumer, Messag
 from homeward.common.events.contracts import ContractRegistry, EventContract, registry
 from homeward.common.events.deadletter import describe_error, publish_dead_letter
 from homeward.common.events.envelope import CloudEvent, MalformedEvent
+from homeward.common.events.holds import Hold, Holds
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.retry import RetryPolicy, backoff_delay, is_infrastructure_failure
 from homeward.common.metrics import (
@@ -109,6 +110,7 @@ class EventConsumer:
         self._committed: dict[tuple[str, int], int] = {}  # what this member committed
         self._failed_in_batch: Message | None = None
         self._batch_error: BaseException | None = None
+        self._holds = Holds()
 
     def _check_wiring(self) -> None:
         """Wiring mistakes fail at start-up, not as silently ignored events."""
@@ -151,6 +153,7 @@ class EventConsumer:
         """Leave the group without committing anything more."""
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
+        self._holds.clear()  # whoever reads these partitions next starts from the commits
         self._forget_lag(self._lag_partitions)
         if consumer is not None:
             await consumer.stop()
@@ -173,39 +176,90 @@ class EventConsumer:
                 logger.warning("consumer %s did not stop in %ss", self.group_id, timeout_s)
         await self.close()
 
+    @property
+    def retrying(self) -> bool:
+        """Some partition waits for a failed message's next attempt."""
+        return bool(self._holds)
+
     async def run_once(self, *, timeout_ms: int | None = None) -> int:
-        """Fetch one batch, handle it, commit its offsets; returns the messages completed."""
+        """Fetch one batch, handle it and whatever retries are due, commit the offsets;
+        returns the messages completed. Waits no longer than the next retry is due."""
         if self._consumer is None:
             raise RuntimeError("call open() or start() first")
-        messages = await self._consumer.getmany(
-            timeout_ms=self.poll_timeout_ms if timeout_ms is None else timeout_ms,
-            max_records=self.batch_size,
-        )
+        wait_ms = self.poll_timeout_ms if timeout_ms is None else timeout_ms
+        if (retry_in := self._holds.seconds_to_next()) is not None:
+            wait_ms = min(wait_ms, int(retry_in * 1000))
+        messages = await self._consumer.getmany(timeout_ms=wait_ms, max_records=self.batch_size)
         self._notice_lost_logs(messages)
+        fresh = self._holds.absorb(messages)
         next_offsets: dict[tuple[str, int], int] = {}
-        completed = 0
-        if len(messages) > 1 and (outcomes := await self._apply_batch(messages)):
-            for message, outcome in zip(messages, outcomes, strict=False):  # a prefix if stopped
-                EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
-                next_offsets[(message.topic, message.partition)] = message.offset + 1
-            await self._commit(next_offsets)
-            await self._maybe_report_lag()
-            return len(outcomes)
-        for message in messages:
+        completed = await self._handle(fresh, next_offsets)
+        for where in self._holds.due():
             if self._stopping.is_set():
-                break  # the rest is not committed, so it is redelivered to whoever comes next
-            outcome = await self._process(message, tried=self._failed_in_batch == message)
-            if outcome is None:
-                break  # stopped while retrying: the message stays uncommitted
-            EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
-            next_offsets[(message.topic, message.partition)] = message.offset + 1
-            completed += 1
+                break
+            completed += await self._retry(where, next_offsets)
         await self._commit(next_offsets)
         await self._maybe_report_lag()
         return completed
 
-    async def _process(self, message: Message, *, tried: bool = False) -> Outcome | None:
-        """Handle one message; `tried`: its first attempt was the failed batch."""
+    async def _handle(
+        self, messages: Sequence[Message], next_offsets: dict[tuple[str, int], int]
+    ) -> int:
+        """Fresh messages: as one transaction if possible, else one by one."""
+        if len(messages) > 1 and (outcomes := await self._apply_batch(messages)):
+            for message, outcome in zip(messages, outcomes, strict=False):  # a prefix if stopped
+                self._completed(message, outcome, next_offsets)
+            return len(outcomes)
+        failed, self._failed_in_batch = self._failed_in_batch, None
+        completed = 0
+        for message in messages:
+            if self._stopping.is_set():
+                break  # the rest is not committed, so it is redelivered to whoever comes next
+            if (message.topic, message.partition) in self._holds:
+                self._holds.absorb([message])  # behind an earlier failure of its partition
+                continue
+            if message == failed and self._batch_error is not None:
+                # Its first attempt was the failed batch: wait for the second, if any.
+                if self.retry_policy.gives_up_after(1):
+                    outcome = await self._dead_letter(message, self._batch_error, attempts=1)
+                    if outcome is not None:
+                        self._completed(message, outcome, next_offsets)
+                        completed += 1
+                else:
+                    self._hold_after(message, self._batch_error, attempts=0)
+                continue
+            outcome = await self._process(message)
+            if isinstance(outcome, Outcome):
+                self._completed(message, outcome, next_offsets)
+                completed += 1
+        return completed
+
+    async def _retry(self, where: tuple[str, int], next_offsets: dict[tuple[str, int], int]) -> int:
+        """The held partition's messages, from its failing one, until one fails again."""
+        held = self._holds.get(where)
+        completed = 0
+        while held.messages and not self._stopping.is_set():
+            message = held.messages[0]
+            outcome = await self._process(message, held=held)
+            if outcome is None:
+                return completed  # failed again: held, retried later
+            held.messages.popleft()
+            held.attempts = held.outages = 0
+            self._completed(message, outcome, next_offsets)
+            completed += 1
+        if not held.messages:
+            self._holds.release(where)
+        return completed
+
+    def _completed(
+        self, message: Message, outcome: Outcome, next_offsets: dict[tuple[str, int], int]
+    ) -> None:
+        EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
+        next_offsets[(message.topic, message.partition)] = message.offset + 1
+
+    async def _process(self, message: Message, *, held: Hold | None = None) -> Outcome | None:
+        """One attempt at a message; None when it failed and its partition is now held
+        (`held`: it already was, from this message on)."""
         try:
             cloud_event = CloudEvent.from_kafka(message.key, message.value, message.headers)
         except MalformedEvent as error:
@@ -218,42 +272,50 @@ class EventConsumer:
             contract = model.model_validate(cloud_event.data)
         except ValidationError as error:
             return await self._dead_letter(message, error, attempts=1)
+        try:
+            return await self._apply(message, cloud_event, contract, handler)
+        except Exception as error:
+            cause = "database" if is_infrastructure_failure(error) else "handler"
+            HANDLING_FAILURES.labels(self.service, self.group_id, message.topic, cause).inc()
+            attempts = held.attempts if held else 0
+            if cause == "handler" and self.retry_policy.gives_up_after(attempts + 1):
+                return await self._dead_letter(message, error, attempts=attempts + 1)
+            outage = cause == "database"
+            self._hold_after(message, error, attempts=attempts, held=held, outage=outage)
+            return None
 
-        attempts, outages = (1, 0) if tried else (0, 0)
-        if tried:
-            if self.retry_policy.gives_up_after(attempts):
-                return await self._dead_letter(message, self._batch_error, attempts=attempts)
-            if not await self._pause(self.retry_policy.delay_after(attempts)):
-                return None
-        while True:
-            try:
-                return await self._apply(message, cloud_event, contract, handler)
-            except Exception as error:
-                cause = "database" if is_infrastructure_failure(error) else "handler"
-                HANDLING_FAILURES.labels(self.service, self.group_id, message.topic, cause).inc()
-                if cause == "database":
-                    outages += 1
-                    delay = backoff_delay(
-                        outages,
-                        initial_s=self.retry_policy.initial_s,
-                        max_s=self.retry_policy.max_s,
-                    )
-                    logger.warning(
-                        "database unavailable handling %s: %s; retrying in %.1fs",
-                        cloud_event.id, describe_error(error), delay,
-                    )  # fmt: skip
-                else:
-                    attempts += 1
-                    if self.retry_policy.gives_up_after(attempts):
-                        return await self._dead_letter(message, error, attempts=attempts)
-                    delay = self.retry_policy.delay_after(attempts)
-                    logger.warning(
-                        "handler for %s (%s) failed, attempt %d of %d: %s; retrying in %.1fs",
-                        cloud_event.type, cloud_event.id, attempts,
-                        self.retry_policy.max_attempts, describe_error(error), delay,
-                    )  # fmt: skip
-            if not await self._pause(delay):
-                return None
+    def _hold_after(
+        self,
+        message: Message,
+        error: BaseException | None,
+        *,
+        attempts: int,
+        held: Hold | None = None,
+        outage: bool = False,
+    ) -> None:
+        """Hold `message`'s partition after a failed attempt (the failure counts unless it
+        was the database's), with the backoff of the next attempt."""
+        held = held or self._holds.hold(message)
+        held.error = error
+        if outage:
+            held.outages += 1
+            delay = backoff_delay(
+                held.outages, initial_s=self.retry_policy.initial_s, max_s=self.retry_policy.max_s
+            )
+            logger.warning(
+                "database unavailable handling %s[%d]@%d: %s; retrying in %.1fs",
+                message.topic, message.partition, message.offset, describe_error(error), delay,
+            )  # fmt: skip
+        else:
+            held.attempts = attempts + 1
+            delay = self.retry_policy.delay_after(held.attempts)
+            logger.warning(
+                "handling %s[%d]@%d failed, attempt %d of %d: %s; retrying in %.1fs (only "
+                "this partition waits)",
+                message.topic, message.partition, message.offset, held.attempts,
+                self.retry_policy.max_attempts, describe_error(error), delay,
+            )  # fmt: skip
+        held.due_at = time.monotonic() + delay
 
     async def _apply_batch(self, messages: Sequence[Message]) -> list[Outcome] | None:
         """The batch in one transaction (a prefix of it when stopping), or None to go one
