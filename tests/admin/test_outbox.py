@@ -131,3 +131,9 @@ async def test_republish_refuses_a_time_it_cannot_read(homeward: Homeward) -> No
     refused = await homeward("outbox", "republish", "intake", "--since", "yesterday")
     assert refused.code == 2
     assert "neither ISO 8601 nor an age" in refused.err
+
+
+async def test_events_rebuild_of_a_service_that_consumes_nothing(homeward: Homeward) -> None:
+    done = await homeward("events", "rebuild", "intake")
+    assert done.code == 0, done.err
+    assert done.out.strip() == "intake consumes no events: nothing to rebuild"

@@ -13,11 +13,15 @@ DEAD_LETTERS = dead_letter_topic("probes")
 
 
 def a_consumer(broker, database, probes: Probes, handler=record_effect, **options) -> EventConsumer:
-    settings = {"max_attempts": 3, "backoff_initial_s": 0.001, "backoff_max_s": 0.01}
+    settings = {
+        "max_attempts": 3,
+        "backoff_initial_s": 0.001,
+        "backoff_max_s": 0.01,
+        "group_id": f"probes-{uuid.uuid4().hex[:6]}",
+    }
     return EventConsumer(
         broker,
         database,
-        group_id=f"probes-{uuid.uuid4().hex[:6]}",
         topics=[probes.topic],
         handlers={probes.recorded_type: handler},
         dead_letter_topic=DEAD_LETTERS,

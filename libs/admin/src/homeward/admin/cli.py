@@ -42,6 +42,11 @@ default), or those staged since TIME, for a broker that lost data where the serv
 see it (Kafka restored from a backup). The service's relay must be running: it publishes
 them in order per key; consumers apply each event once (their inbox), so running this again
 is harmless. Relays find a broker that lost data by themselves otherwise (see the README)."""
+REBUILD_HELP = """\
+Read every record the service's consumed topics still retain (topic retention, 14 days by
+default), from the earliest, and apply each event its inbox does not know, as its consumers
+would: what was applied before is skipped, so nothing happens twice. For a read model that
+diverged anyway. The service may keep running; the consumer groups' offsets are untouched."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=600.0, metavar="SECONDS",
         help="follow the relay's progress this long (0: do not wait); default 600",
     )  # fmt: skip
+
+    group = _actions(add("events", None, "what services derive from the events they consume"))
+    cmd = group(
+        "rebuild", _events_rebuild, "rebuild read models from the retained events", REBUILD_HELP
+    )
+    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE")
 
     group = _actions(add("keys", None, "key-encryption keys"))
     _with_json(_with_service(group("status", _keys_status, "rows under each key id")))
@@ -321,6 +332,21 @@ def _outbox_republish(args: argparse.Namespace) -> int:
             "Follow with `homeward outbox backlog`"
         )
         return 1 if args.wait else 0
+    return 0
+
+
+def _events_rebuild(args: argparse.Namespace) -> int:
+    from homeward.admin import rebuild
+
+    def progress(group: str, read: int) -> None:
+        print(f"{group}: {read} event(s) read", flush=True)
+
+    done = asyncio.run(rebuild.rebuild_read_models(args.service, progress=progress))
+    for group in done:
+        print(f"{group.group}: {group.read} event(s) read, {group.applied} applied (the rest "
+              "were applied already or concern no handler)")  # fmt: skip
+    if not done:
+        print(f"{args.service} consumes no events: nothing to rebuild")
     return 0
 
 

@@ -107,6 +107,26 @@ def create_service_app(
     return app
 
 
+def event_consumer(
+    parts: ServiceParts, spec: ConsumerSpec, *, replay: bool = False
+) -> EventConsumer:
+    """The consumer of one of the service's groups (`replay`: see `events/rebuild.py`)."""
+    settings = parts.settings
+    return EventConsumer(
+        parts.broker,
+        parts.database,
+        group_id=f"homeward.{parts.service}.{spec.name}",
+        topics=list(spec.topics),
+        handlers=spec.handlers,
+        dead_letter_topic=parts.dead_letter_topic,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_initial_s=settings.consumer_backoff_initial_s,
+        backoff_max_s=settings.consumer_backoff_max_s,
+        service=parts.service,
+        replay=replay,
+    )
+
+
 def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -128,21 +148,7 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             poll_interval_s=settings.relay_poll_interval_s,
             broker=parts.broker,
         )
-        consumers = [
-            EventConsumer(
-                parts.broker,
-                parts.database,
-                group_id=f"homeward.{parts.service}.{spec.name}",
-                topics=list(spec.topics),
-                handlers=spec.handlers,
-                dead_letter_topic=parts.dead_letter_topic,
-                max_attempts=settings.consumer_max_attempts,
-                backoff_initial_s=settings.consumer_backoff_initial_s,
-                backoff_max_s=settings.consumer_backoff_max_s,
-                service=parts.service,
-            )
-            for spec in parts.consumers
-        ]
+        consumers = [event_consumer(parts, spec) for spec in parts.consumers]
         pruner = EventTablePruner(
             parts.database,
             outbox_retention=timedelta(hours=settings.outbox_retention_hours),

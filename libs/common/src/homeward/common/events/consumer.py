@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import StrEnum
 
@@ -85,6 +86,7 @@ class EventConsumer:
         batch_size: int = 100,
         poll_timeout_ms: int = 500,
         lag_interval_s: float = 5.0,
+        replay: bool = False,
     ) -> None:
         self.broker = broker
         self.database = database
@@ -111,6 +113,10 @@ class EventConsumer:
         self._failed_in_batch: Message | None = None
         self._batch_error: BaseException | None = None
         self._holds = Holds()
+        # Replaying (`rebuild.py`): read every retained record without joining the group,
+        # commit nothing, apply what the group's inbox does not have.
+        self.replay = replay
+        self.outcomes: Counter[Outcome] = Counter()
 
     def _check_wiring(self) -> None:
         """Wiring mistakes fail at start-up, not as silently ignored events."""
@@ -130,7 +136,7 @@ class EventConsumer:
             return
         client_id = f"{self.service}-{self.group_id}"
         consumer = self.broker.consumer(
-            topics=self.topics, group_id=self.group_id, client_id=client_id
+            topics=self.topics, group_id=None if self.replay else self.group_id, client_id=client_id
         )
         producer = self.broker.producer(client_id=f"{client_id}-deadletters")
         await consumer.start()
@@ -255,6 +261,7 @@ class EventConsumer:
         self, message: Message, outcome: Outcome, next_offsets: dict[tuple[str, int], int]
     ) -> None:
         EVENTS_CONSUMED.labels(self.service, self.group_id, message.topic, outcome).inc()
+        self.outcomes[outcome] += 1
         next_offsets[(message.topic, message.partition)] = message.offset + 1
 
     async def _process(self, message: Message, *, held: Hold | None = None) -> Outcome | None:
@@ -438,8 +445,14 @@ class EventConsumer:
                 topic, partition, offset, self._committed.pop((topic, partition)), self.group_id,
             )  # fmt: skip
 
+    async def caught_up(self) -> bool:
+        """A replay read every partition to its end (best effort: call after an empty poll,
+        since Tansu may report an end below the last records)."""
+        lags = await self._consumer.lag() if self._consumer is not None else {}
+        return bool(lags) and not any(lags.values())
+
     async def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
-        if not offsets or self._consumer is None:
+        if not offsets or self._consumer is None or self.replay:
             return
         try:
             await self._consumer.commit(offsets)
