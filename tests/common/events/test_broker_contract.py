@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from event_helpers import consume, read_topic
 
 from homeward.common.events import (
@@ -256,3 +257,37 @@ async def test_end_offsets_lie_between_the_first_record_of_the_last_send_and_the
     assert all(end == 0 for (_, p), end in ends.items() if p != partition)
     assert not any(where[0] == missing for where in ends)
     assert not any(where[0] == missing for where in again)  # asking did not create it
+
+
+async def test_a_consumer_beyond_a_recreated_log_rewinds_to_its_start(broker: Broker, send) -> None:
+    name = unique_topic("recreated")
+    await broker.create_topics([name], 1)
+    await send_one_by_one(send, name, 5)
+    group_id = group()
+    consumer = await started(broker, name, group_id)
+    try:
+        assert len(await consume(consumer, 5)) == 5
+        await consumer.commit({(name, 0): 5})
+        assert await consumer.rewind_lost() == []  # the log is whole
+        await recreate(broker, name)
+        await send_one_by_one(send, name, 2)  # a shorter log, from offset 0 again
+
+        assert await consumer.rewind_lost() == [(name, 0)]
+        again = await consume(consumer, 2)
+    finally:
+        await consumer.stop()
+    assert [m.offset for m in again] == [0, 1]
+
+
+async def recreate(broker: Broker, name: str) -> None:
+    if isinstance(broker, InMemoryBroker):
+        await broker.delete_topics([name])
+        await broker.create_topics([name], 1)
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics([name])
+        await admin.create_topics([NewTopic(name, 1, 1)])
+    finally:
+        await admin.close()

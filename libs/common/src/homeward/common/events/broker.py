@@ -83,6 +83,11 @@ class Consumer(Protocol):
     async def lag(self) -> dict[TopicPartition, int]:
         """Best effort: messages between the committed offset and the end, per partition."""
 
+    async def rewind_lost(self) -> list[TopicPartition]:
+        """Assigned partitions whose log no longer holds the record before this consumer's
+        position (truncated, or deleted and recreated: the broker may then serve nothing
+        rather than an error) are moved to their earliest record; returns them."""
+
 
 class Broker(Protocol):
     def producer(self, client_id: str) -> Producer: ...

@@ -472,6 +472,14 @@ class EventConsumer:
     async def _report_lag(self) -> None:
         if self._consumer is None:
             return
+        for topic, partition in await self._consumer.rewind_lost():
+            BROKER_DATA_LOSS.labels(self.service, "consumer").inc()
+            self._committed.pop((topic, partition), None)
+            logger.error(
+                "BROKER LOST DATA: %s[%d] no longer holds what %s read; reading it again "
+                "from the earliest record (what the inbox knows is skipped)",
+                topic, partition, self.group_id,
+            )  # fmt: skip
         try:
             lags = await self._consumer.lag()
         except Exception:  # a metric must never stop consumption

@@ -108,7 +108,10 @@ class KafkaBroker:
         }
         if self.rebalance_timeout_ms is not None:
             options["rebalance_timeout_ms"] = self.rebalance_timeout_ms
-        return KafkaConsumer(AIOKafkaConsumer(*topics, **options), has_group=group_id is not None)
+        probe = {k: options[k] for k in ("bootstrap_servers", "request_timeout_ms")}
+        return KafkaConsumer(
+            AIOKafkaConsumer(*topics, **options), has_group=group_id is not None, probe=probe
+        )
 
     async def create_topics(self, names: Sequence[str], partitions: int) -> None:
         admin = AIOKafkaAdminClient(
@@ -238,15 +241,54 @@ class KafkaProducer:
 
 
 class KafkaConsumer:
-    def __init__(self, consumer: AIOKafkaConsumer, *, has_group: bool) -> None:
+    def __init__(
+        self, consumer: AIOKafkaConsumer, *, has_group: bool, probe: dict[str, Any]
+    ) -> None:
         self._consumer = consumer
         self._has_group = has_group
+        self._probe_options = probe
+        self._probe: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         await self._consumer.start()
 
     async def stop(self) -> None:
         await self._consumer.stop()
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            with contextlib.suppress(KafkaError, OSError):
+                await probe.stop()
+
+    async def rewind_lost(self) -> list[TopicPartition]:
+        # A position beyond the reported end is not enough: Tansu reports the last batch's
+        # base offset + 1. So ask for the record just before the position: gone means lost.
+        assigned = sorted(self._consumer.assignment())
+        if not assigned:
+            return []
+        try:
+            ends = await self._consumer.end_offsets(assigned)
+            lost = []
+            for tp in assigned:
+                position = await self._consumer.position(tp)
+                if position > ends[tp] and not await self._holds(tp, position - 1):
+                    await self._consumer.seek_to_beginning(tp)
+                    lost.append((tp.topic, tp.partition))
+            return lost
+        except KafkaError as exc:
+            logger.debug("could not check for lost records: %r", exc)
+            return []
+
+    async def _holds(self, tp: KafkaTopicPartition, offset: int) -> bool:
+        if self._probe is None:
+            probe = AIOKafkaConsumer(
+                enable_auto_commit=False, fetch_max_wait_ms=100, **self._probe_options
+            )
+            await probe.start()
+            self._probe = probe
+        self._probe.assign([tp])
+        self._probe.seek(tp, offset)
+        found = await self._probe.getmany(tp, timeout_ms=2000, max_records=1)
+        return any(record.offset <= offset for record in found.get(tp, []))
 
     async def getmany(self, *, timeout_ms: int, max_records: int) -> list[Message]:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)

@@ -65,6 +65,13 @@ class InMemoryBroker:
     async def ping(self) -> None:
         return None
 
+    async def delete_topics(self, names: Sequence[str]) -> None:
+        """Topics deleted (by an operator, say): their records go, committed offsets stay."""
+        for name in names:
+            self._partitions.pop(name, None)
+        self._layout_version += 1
+        await self._notify()
+
     async def lose_everything(self) -> None:
         """What a restarted in-memory broker (Tansu) or a restore to an empty cluster does:
         every topic, record and committed offset is gone. Consumers find out on their next
@@ -209,6 +216,15 @@ class InMemoryConsumer:
         return {
             tp: self._broker.end_offset(*tp) - start.get(tp, 0) for tp in sorted(self._positions)
         }
+
+    async def rewind_lost(self) -> list[TopicPartition]:
+        self._sync_assignment()
+        lost = [
+            tp for tp, at in sorted(self._positions.items()) if at > self._broker.end_offset(*tp)
+        ]
+        for tp in lost:
+            self._positions[tp] = 0
+        return lost
 
     def _has_messages(self) -> bool:
         self._sync_assignment()
