@@ -32,6 +32,7 @@ from homeward.common.events import (
     dead_letter_topic,
 )
 from homeward.common.events.retention import EventTablePruner
+from homeward.common.idempotency import IdempotentPosts
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.common.settings import CommonSettings
@@ -98,6 +99,7 @@ def create_service_app(
     app.state.parts = parts
     install_problem_handlers(app)
     install_auth(app, parts.token_validator)
+    app.add_middleware(IdempotentPosts)  # inside the size limit: it reads whole bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, service=parts.service)
     app.include_router(operations_router())
@@ -153,6 +155,7 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             parts.database,
             outbox_retention=timedelta(hours=settings.outbox_retention_hours),
             inbox_retention=timedelta(hours=settings.inbox_retention_hours),
+            idempotency_retention=timedelta(hours=settings.idempotency_retention_hours),
             interval_s=settings.event_pruning_interval_s,
         )
         await relay.start()
