@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from homeward.admin.cli import main as homeward
 from homeward.common.devstack import stack_topics
+from homeward.common.events.tansu import AUTO_CREATED_PARTITIONS
 from homeward.common.testing.databases import scratch_database_url, selected_backends
 from tests.conftest import require_backend
 from tests.e2e.broker_faults import (
@@ -94,7 +95,9 @@ async def test_topics_recreated_by_hand_and_republished_lose_and_duplicate_nothi
         await admin.start()
         try:
             await admin.delete_topics(stack_topics())
-            await admin.create_topics([NewTopic(name, 3, 1) for name in stack_topics()])
+            await admin.create_topics(
+                [NewTopic(name, AUTO_CREATED_PARTITIONS, 1) for name in stack_topics()]
+            )
         finally:
             await admin.close()
         env = {

@@ -28,9 +28,8 @@ import httpx
 from homeward.common.demo import seed_demo_data
 from homeward.common.events import KafkaBroker, dead_letter_topic, registry
 from homeward.common.events.retry import backoff_delay
-from homeward.common.events.tansu import TansuBroker
+from homeward.common.events.tansu import AUTO_CREATED_PARTITIONS, TansuBroker
 from homeward.common.processes import die_with_parent
-from homeward.common.settings import CommonSettings
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
 REPO_ROOT = Path(__file__).resolve().parents[5]
@@ -60,6 +59,8 @@ class EmbeddedStack:
         self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
         self.demo_case_code: str | None = None
         self._supervisor: asyncio.Task[None] | None = None
+        # Topic partitions: with our own Tansu, the count it auto-creates topics with.
+        self.partitions = os.environ.get("HOMEWARD_KAFKA_DEFAULT_PARTITIONS", "")
 
     @property
     def idp_url(self) -> str:
@@ -78,6 +79,7 @@ class EmbeddedStack:
             self.broker = TansuBroker(port=self.kafka_port, host=self.host)
             await self.broker.start()
             self.bootstrap = self.broker.bootstrap_servers
+            self.partitions = str(AUTO_CREATED_PARTITIONS)
             self._supervisor = asyncio.create_task(self._supervise(self.broker))
         idp_args = ["--host", self.host, "--port", str(self.base_port)]
         idp_args += ["--realm", str(self.realm), "--public-url", self.idp_url]
@@ -97,6 +99,11 @@ class EmbeddedStack:
                     f"sqlite+aiosqlite:///{self.data_dir / 'data' / f'{name}.db'}",
                 ),
                 "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                **(
+                    {"HOMEWARD_KAFKA_DEFAULT_PARTITIONS": self.partitions}
+                    if self.partitions
+                    else {}
+                ),
                 "HOMEWARD_OIDC_ISSUER": self.issuer,
                 "HOMEWARD_PUBLIC_BASE_URL": url,
             }
@@ -219,7 +226,7 @@ def stack_topics() -> list[str]:
 
 async def create_stack_topics(bootstrap_servers: str) -> None:
     broker = KafkaBroker(bootstrap_servers=bootstrap_servers)
-    await broker.create_topics(stack_topics(), CommonSettings().kafka_default_partitions)
+    await broker.create_topics(stack_topics(), AUTO_CREATED_PARTITIONS)
 
 
 async def run(args: argparse.Namespace) -> None:

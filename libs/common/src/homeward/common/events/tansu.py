@@ -25,6 +25,13 @@ from homeward.common.processes import die_with_parent
 logger = logging.getLogger("homeward.events.tansu")
 
 
+# Tansu creates a topic it is asked about (a metadata request naming it) with this many
+# partitions. After a restart, the services' clients ask before anyone recreates the topics,
+# so whoever creates them must use the same count, or producers and consumers disagree on
+# the partitions for a while (records on a partition a consumer does not know wait unread).
+AUTO_CREATED_PARTITIONS = 4
+
+
 class TansuStartError(RuntimeError):
     """Tansu did not come up; the message carries the end of its output."""
 
