@@ -262,21 +262,25 @@ class KafkaConsumer:
     async def rewind_lost(self) -> list[TopicPartition]:
         # A position beyond the reported end is not enough: Tansu reports the last batch's
         # base offset + 1. So ask for the record just before the position: gone means lost.
+        try:
+            # Bounded: while the group rebalances, `position` waits for an assignment.
+            return await asyncio.wait_for(self._rewind_lost(), timeout=5)
+        except (KafkaError, TimeoutError) as exc:
+            logger.debug("could not check for lost records: %r", exc)
+            return []
+
+    async def _rewind_lost(self) -> list[TopicPartition]:
         assigned = sorted(self._consumer.assignment())
         if not assigned:
             return []
-        try:
-            ends = await self._consumer.end_offsets(assigned)
-            lost = []
-            for tp in assigned:
-                position = await self._consumer.position(tp)
-                if position > ends[tp] and not await self._holds(tp, position - 1):
-                    await self._consumer.seek_to_beginning(tp)
-                    lost.append((tp.topic, tp.partition))
-            return lost
-        except KafkaError as exc:
-            logger.debug("could not check for lost records: %r", exc)
-            return []
+        ends = await self._consumer.end_offsets(assigned)
+        lost = []
+        for tp in assigned:
+            position = await self._consumer.position(tp)
+            if position > ends[tp] and not await self._holds(tp, position - 1):
+                await self._consumer.seek_to_beginning(tp)
+                lost.append((tp.topic, tp.partition))
+        return lost
 
     async def _holds(self, tp: KafkaTopicPartition, offset: int) -> bool:
         if self._probe is None:
