@@ -83,6 +83,10 @@ class Consumer(Protocol):
     async def lag(self) -> dict[TopicPartition, int]:
         """Best effort: messages between the committed offset and the end, per partition."""
 
+    async def rewind_all(self) -> None:
+        """Move every assigned partition to its earliest record (after a loss elsewhere:
+        records this consumer skipped may sit below its position)."""
+
     async def rewind_lost(self) -> list[TopicPartition]:
         """Assigned partitions whose log no longer holds the record before this consumer's
         position (truncated, or deleted and recreated: the broker may then serve nothing

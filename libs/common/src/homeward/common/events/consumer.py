@@ -196,7 +196,13 @@ class EventConsumer:
         if (retry_in := self._holds.seconds_to_next()) is not None:
             wait_ms = min(wait_ms, int(retry_in * 1000))
         messages = await self._consumer.getmany(timeout_ms=wait_ms, max_records=self.batch_size)
-        self._notice_lost_logs(messages)
+        if self._notice_lost_logs(messages):
+            # Records of other partitions may have been skipped too (a stale position served
+            # by the new log, a commit the new broker took before the group rejoined): read
+            # everything again from the earliest; the inbox skips what was applied.
+            await self._consumer.rewind_all()
+            self._holds.clear()
+            return await self.run_once(timeout_ms=timeout_ms)  # from the earliest records
         fresh = self._holds.absorb(messages)
         next_offsets: dict[tuple[str, int], int] = {}
         completed = await self._handle(fresh, next_offsets)
@@ -431,7 +437,8 @@ class EventConsumer:
         )  # fmt: skip
         return Outcome.DEAD_LETTERED
 
-    def _notice_lost_logs(self, messages: Sequence[Message]) -> None:
+    def _notice_lost_logs(self, messages: Sequence[Message]) -> bool:
+        """Logs and counts partitions that restarted below this member's commits."""
         restarted: dict[tuple[str, int], int] = {}
         for message in messages:
             where = (message.topic, message.partition)
@@ -444,6 +451,9 @@ class EventConsumer:
                 "reading on from there (what the inbox knows is skipped)",
                 topic, partition, offset, self._committed.pop((topic, partition)), self.group_id,
             )  # fmt: skip
+        if restarted:
+            self._committed.clear()
+        return bool(restarted)
 
     async def caught_up(self) -> bool:
         """A replay read every partition to its end (best effort: call after an empty poll,

@@ -259,6 +259,10 @@ class KafkaConsumer:
             with contextlib.suppress(KafkaError, OSError):
                 await probe.stop()
 
+    async def rewind_all(self) -> None:
+        if assigned := list(self._consumer.assignment()):
+            await self._consumer.seek_to_beginning(*assigned)
+
     async def rewind_lost(self) -> list[TopicPartition]:
         # A position beyond the reported end is not enough: Tansu reports the last batch's
         # base offset + 1. So ask for the record just before the position: gone means lost.

@@ -217,6 +217,10 @@ class InMemoryConsumer:
             tp: self._broker.end_offset(*tp) - start.get(tp, 0) for tp in sorted(self._positions)
         }
 
+    async def rewind_all(self) -> None:
+        self._sync_assignment()
+        self._positions = dict.fromkeys(self._positions, 0)
+
     async def rewind_lost(self) -> list[TopicPartition]:
         self._sync_assignment()
         lost = [
