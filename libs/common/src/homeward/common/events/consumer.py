@@ -58,6 +58,9 @@ from homeward.common.tracing import TraceContext, current_trace
 
 logger = logging.getLogger("homeward.events.consumer")
 
+# A member that got nothing this long after a failed commit joins its group again.
+STALL_REOPEN_S = 20.0
+
 Handler = Callable[[AsyncSession, EventContract, CloudEvent], Awaitable[None]]
 
 
@@ -113,6 +116,7 @@ class EventConsumer:
         self._failed_in_batch: Message | None = None
         self._batch_error: BaseException | None = None
         self._holds = Holds()
+        self._stalled_since: float | None = None  # since a failed commit, nothing arrived
         # Replaying (`rebuild.py`): read every retained record without joining the group,
         # commit nothing, apply what the group's inbox does not have.
         self.replay = replay
@@ -195,7 +199,11 @@ class EventConsumer:
         wait_ms = self.poll_timeout_ms if timeout_ms is None else timeout_ms
         if (retry_in := self._holds.seconds_to_next()) is not None:
             wait_ms = min(wait_ms, int(retry_in * 1000))
+        if self._stalled_since and time.monotonic() - self._stalled_since > STALL_REOPEN_S:
+            await self._reconnect()
         messages = await self._consumer.getmany(timeout_ms=wait_ms, max_records=self.batch_size)
+        if messages:
+            self._stalled_since = None
         if self._notice_lost_logs(messages):
             # Records of other partitions may have been skipped too (a stale position served
             # by the new log, a commit the new broker took before the group rejoined): read
@@ -455,6 +463,26 @@ class EventConsumer:
             self._committed.clear()
         return bool(restarted)
 
+    async def _reconnect(self) -> None:
+        """A member that got nothing since a failed commit may be stuck rejoining a broker
+        that restarted: join again with a new client (resuming from the group's commits)."""
+        logger.warning(
+            "consumer %s got nothing for %ss since a failed commit; joining the group again",
+            self.group_id, STALL_REOPEN_S,
+        )  # fmt: skip
+        stale, self._stalled_since = self._consumer, None
+        if stale is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(stale.stop(), 10)
+        self._holds.clear()
+        self._committed.clear()
+        client_id = f"{self.service}-{self.group_id}"
+        consumer = self.broker.consumer(
+            topics=self.topics, group_id=self.group_id, client_id=client_id
+        )
+        await consumer.start()
+        self._consumer = consumer
+
     async def caught_up(self) -> bool:
         """A replay read every partition to its end (best effort: call after an empty poll,
         since Tansu may report an end below the last records)."""
@@ -467,7 +495,9 @@ class EventConsumer:
         try:
             await self._consumer.commit(offsets)
             self._committed.update(offsets)
+            self._stalled_since = None
         except CommitFailed as error:
+            self._stalled_since = self._stalled_since or time.monotonic()
             # Another member owns these partitions now and will redeliver; the inbox dedupes.
             logger.warning("offset commit failed for %s: %s", self.group_id, error)
 

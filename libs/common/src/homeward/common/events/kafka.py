@@ -316,7 +316,14 @@ class KafkaConsumer:
 
     async def lag(self) -> dict[TopicPartition, int]:
         """Best effort. Tansu (0.6) reports a partition's end as the base offset of its last
-        record batch + 1, so after multi-record batches its lag reads low; Kafka is exact."""
+        record batch + 1, so after multi-record batches its lag reads low; Kafka is exact.
+        Bounded in time: `committed` waits for the coordinator, which may be gone."""
+        try:
+            return await asyncio.wait_for(self._lag(), timeout=5)
+        except TimeoutError:
+            return {}
+
+    async def _lag(self) -> dict[TopicPartition, int]:
         assigned = list(self._consumer.assignment())
         if not assigned:
             return {}
