@@ -32,7 +32,8 @@ from tests.e2e.broker_faults import (
 from tests.e2e.journey import Callers, eventually
 from tests.e2e.stack import SERVICES, RunningStack, running_stack
 
-pytestmark = pytest.mark.stack
+# Bounded: a run takes ~40 s per test on an idle machine, several times that on a busy one.
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(400)]
 
 FAMILIES_BEFORE, FAMILIES_DURING, FAMILIES_AFTER = 6, 6, 6
 
