@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from alembic.script import ScriptDirectory
 
 from homeward.admin.cli import main
 from homeward.common.events.tansu import TansuBroker
+from homeward.common.migrations import alembic_config
 from homeward.common.testing.kafka import free_port
 
 # Two real key-encryption keys (32 bytes each) for rotation tests.
@@ -75,3 +77,10 @@ async def kafka(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     async with TansuBroker(free_port()) as broker:
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
         yield broker.bootstrap_servers
+
+
+def head_of(service: str) -> str:
+    config = alembic_config("sqlite://", f"homeward.{service}.migrations")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head

@@ -8,13 +8,11 @@ from collections.abc import Iterator
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiosmtpd.controller import Controller
-from alembic.script import ScriptDirectory
 
-from homeward.common.migrations import alembic_config
 from homeward.common.settings import DEV_KEY_ENCRYPTION_KEY
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.common.testing.kafka import free_port
-from tests.admin.conftest import Homeward
+from tests.admin.conftest import Homeward, head_of
 
 
 @pytest.fixture
@@ -52,13 +50,6 @@ def lines(output: str) -> dict[str, str]:
         name, detail = rest.split(": ", 1)
         found[name] = f"{mark} {detail}"
     return found
-
-
-def head_of(service: str) -> str:
-    """The newest migration of a service, from its own scripts (not a number copied here)."""
-    config = alembic_config("", f"homeward.{service}.migrations")
-    [head] = ScriptDirectory.from_config(config).get_heads()
-    return head
 
 
 async def test_a_healthy_setup_passes(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from homeward.common.db import Database, utcnow
-from homeward.common.events import OutboxRecord, lane_for
+from homeward.common.events import InMemoryBroker, OutboxRecord, OutboxRelay, lane_for
 from tests.admin.conftest import Homeward
 
 
@@ -78,3 +78,62 @@ async def test_backlog_of_every_service_and_an_unreadable_database(
         "referrals: cannot read the outbox" in failed.err
         and "homeward check referrals" in failed.err
     )
+
+
+async def test_republish_queues_what_is_retained_and_follows_the_relay(
+    homeward: Homeward, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOMEWARD_INTAKE_DATABASE_URL", database_url)
+    assert (await homeward("migrate", "intake")).code == 0
+    database = Database(database_url)
+    broker = InMemoryBroker()
+    producer = broker.producer("relay")
+    await producer.start()
+    relay = OutboxRelay(database, producer, "/homeward/intake", poll_interval_s=0.05)
+    try:
+        async with database.transaction() as session:
+            session.add_all(
+                [
+                    row("case-a", age=timedelta(days=3), published=True),
+                    row("case-a", age=timedelta(minutes=30), published=True),
+                    row("case-b", age=timedelta(minutes=20), published=True),
+                    row("case-b", age=timedelta(minutes=10)),  # not published yet: left alone
+                ]
+            )
+
+        # No relay running: queued, and the command says what still waits.
+        queued = await homeward("outbox", "republish", "intake", "--since", "1h", "--wait", "0")
+        assert queued.code == 0, queued.err
+        assert queued.out.splitlines()[:2] == [
+            "intake: 2 retained event(s) queued to be published again; 3 to publish in all",
+            "intake: 0 of 3 published",
+        ]
+        assert "3 event(s) still wait for intake's relay" in queued.out
+
+        assert await relay.publish_pending() == 3
+        await relay.start()
+        again = await homeward("outbox", "republish", "intake", "--wait", "30")
+        assert again.code == 0, again.err
+        assert again.out.splitlines()[0].startswith("intake: 4 retained event(s) queued")
+        assert again.out.splitlines()[-1] == "intake: 4 of 4 published"
+        published = [json.loads(message.value)["case_id"] for message in broker.messages(
+            "homeward.intake.cases"
+        )]  # fmt: skip
+        # Each pass in order per key: the 3 pending, then all 4 again.
+        assert published == ["case-a", "case-b", "case-b", "case-a", "case-a", "case-b", "case-b"]
+    finally:
+        await relay.stop()
+        await producer.stop()
+        await database.dispose()
+
+
+async def test_republish_refuses_a_time_it_cannot_read(homeward: Homeward) -> None:
+    refused = await homeward("outbox", "republish", "intake", "--since", "yesterday")
+    assert refused.code == 2
+    assert "neither ISO 8601 nor an age" in refused.err
+
+
+async def test_events_rebuild_of_a_service_that_consumes_nothing(homeward: Homeward) -> None:
+    done = await homeward("events", "rebuild", "intake")
+    assert done.code == 0, done.err
+    assert done.out.strip() == "intake consumes no events: nothing to rebuild"

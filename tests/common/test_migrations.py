@@ -8,13 +8,14 @@ from sqlalchemy import inspect, text
 
 from homeward.common.db import Database
 from homeward.common.events import LANES, event_tables
+from homeward.common.idempotency import IdempotencyRecord
 from homeward.common.migrations import alembic_config, upgrade
 
 SERVICES = ("intake", "referrals", "documents", "notifications")
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_migrations_reach_head_and_create_the_event_tables(
+async def test_migrations_reach_head_and_create_the_event_and_idempotency_tables(
     service: str, database_url: str
 ) -> None:
     await upgrade(database_url, f"homeward.{service}.migrations")
@@ -22,9 +23,13 @@ async def test_migrations_reach_head_and_create_the_event_tables(
     try:
         async with database.engine.connect() as conn:
             tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+            keys = await conn.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("idempotency_keys")}
+            )
     finally:
         await database.dispose()
-    assert {"event_outbox", "event_inbox", "alembic_version"} <= tables
+    assert {"event_outbox", "event_inbox", "idempotency_keys", "alembic_version"} <= tables
+    assert keys == set(IdempotencyRecord.__table__.columns.keys())  # type: ignore[attr-defined]
 
 
 async def test_running_migrations_twice_is_harmless(database_url: str) -> None:

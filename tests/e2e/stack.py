@@ -103,8 +103,15 @@ async def running_stack(
                 return
         raise AssertionError("the stack exited before it was ready:\n" + "".join(output))
 
+    async def keep_reading() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:  # what the stack prints while it runs, too
+            output.append(raw.decode(errors="replace"))
+
+    reader: asyncio.Task[None] | None = None
     try:
         await asyncio.wait_for(until_ready(), timeout=ready_timeout_s)
+        reader = asyncio.create_task(keep_reading())
         yield RunningStack(
             process, base_port=base_port, kafka_port=kafka_port, data_dir=data_dir, output=output
         )
@@ -116,3 +123,7 @@ async def running_stack(
             except TimeoutError:
                 process.kill()
                 await process.wait()
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader

@@ -18,6 +18,7 @@ from homeward.common.events import (
     BrokerError,
     CloudEvent,
     ContractRegistry,
+    Delivered,
     EventConsumer,
     EventContract,
     InMemoryBroker,
@@ -97,7 +98,7 @@ class BrokenProducer:
     async def send(self, *args: object, **kwargs: object) -> None:
         raise BrokerError("broker unreachable")
 
-    async def send_batch(self, records: list[OutgoingRecord]) -> None:
+    async def send_batch(self, records: list[OutgoingRecord]) -> list[Delivered]:
         raise BrokerError("broker unreachable")
 
 
@@ -231,7 +232,7 @@ async def test_dead_letters_count_from_zero_so_the_first_one_alerts(
     failures = {"service": SERVICE, "group": consumer.group_id, "topic": probe.topic}
     assert sample("homeward_event_handling_failures_total", **failures, cause="handler") == 0
     await publish(broker, probe, 1, 2)
-    while await consumer.run_once(timeout_ms=50):
+    while await consumer.run_once(timeout_ms=50) or consumer.retrying:
         pass
     await consumer.close()
     assert sample("homeward_dead_letters_total", **dead) == 2

@@ -47,6 +47,22 @@ async def test_documents_gate_names_missing_documents(referrals: ReferralsHarnes
     assert after["blocked_on"] == [] and after["state"] == "requested"
 
 
+async def test_a_draft_created_before_documents_spoke_is_gated_when_they_do(
+    referrals: ReferralsHarness,
+) -> None:
+    # Readiness late (documents slow, or its events published again after a broker lost
+    # them): the draft, created unblocked, is blocked on documents once they are heard.
+    family = await referrals.family()
+    await referrals.feed(family.consent(family.child, "school", ["education"]))
+    draft = await referrals.create_referral(referral_body(family, send=False))
+    assert draft["blocked_on"] == [] and draft["state"] == "draft"
+    await referrals.feed(family.readiness(family.child, ready=[], missing=MISSING_BIRTH))
+    after = await _read(referrals, draft["id"])
+    assert after["blocked_on"] == ["documents"] and after["state"] == "draft"
+    assert after["missing_documents"] == MISSING_BIRTH["school-enrolment"]
+    assert len(await referrals.outbox("homeward.referral.blocked.v1")) == 1
+
+
 async def test_supervisor_override_is_audited(referrals: ReferralsHarness) -> None:
     family = await referrals.family()
     referral = await referrals.create_referral(referral_body(family))

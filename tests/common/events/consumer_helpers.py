@@ -13,11 +13,15 @@ DEAD_LETTERS = dead_letter_topic("probes")
 
 
 def a_consumer(broker, database, probes: Probes, handler=record_effect, **options) -> EventConsumer:
-    settings = {"max_attempts": 3, "backoff_initial_s": 0.001, "backoff_max_s": 0.01}
+    settings = {
+        "max_attempts": 3,
+        "backoff_initial_s": 0.001,
+        "backoff_max_s": 0.01,
+        "group_id": f"probes-{uuid.uuid4().hex[:6]}",
+    }
     return EventConsumer(
         broker,
         database,
-        group_id=f"probes-{uuid.uuid4().hex[:6]}",
         topics=[probes.topic],
         handlers={probes.recorded: handler},
         dead_letter_topic=DEAD_LETTERS,
@@ -53,7 +57,7 @@ def probe_event(
 
 async def run_until_idle(consumer: EventConsumer) -> int:
     handled = 0
-    while count := await consumer.run_once(timeout_ms=50):
+    while (count := await consumer.run_once(timeout_ms=50)) or consumer.retrying:
         handled += count
     return handled
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from event_helpers import consume, read_topic
 
 from homeward.common.events import (
@@ -222,3 +223,71 @@ async def test_readiness_follows_the_broker_down_and_back_up() -> None:
             await watcher.ping(timeout_s=5)
     finally:
         await watcher.close()
+
+
+async def test_a_batch_says_where_each_record_went(broker: Broker, topic: str, send) -> None:
+    first = await send.send_batch(records(topic, 6, keys=2))
+    second = await send.send_batch(records(topic, 2, keys=2))
+
+    assert [record.topic for record in first] == [topic] * 6
+    by_key: dict[int, set[int]] = {}
+    for n, record in enumerate(first):
+        by_key.setdefault(n % 2, set()).add(record.partition)
+    assert all(len(found) == 1 for found in by_key.values())  # a key keeps its partition
+    for n, record in enumerate(second):
+        earlier = [d.offset for m, d in enumerate(first) if m % 2 == n % 2]
+        assert record.offset > max(earlier)  # a log only grows
+
+
+async def test_end_offsets_lie_between_the_first_record_of_the_last_send_and_the_end(
+    broker: Broker, topic: str, send
+) -> None:
+    delivered = await send.send_batch(records(topic, 10, keys=1))
+    [partition] = {record.partition for record in delivered}
+    missing = unique_topic("never-created")
+
+    try:
+        ends = await broker.end_offsets([topic, missing])
+        again = await broker.end_offsets([missing])
+    finally:
+        await broker.close()
+
+    assert {where for where in ends if where[0] == topic} == {(topic, p) for p in range(3)}
+    assert min(d.offset for d in delivered) < ends[(topic, partition)] <= 10
+    assert all(end == 0 for (_, p), end in ends.items() if p != partition)
+    assert not any(where[0] == missing for where in ends)
+    assert not any(where[0] == missing for where in again)  # asking did not create it
+
+
+async def test_a_consumer_beyond_a_recreated_log_rewinds_to_its_start(broker: Broker, send) -> None:
+    name = unique_topic("recreated")
+    await broker.create_topics([name], 1)
+    await send_one_by_one(send, name, 5)
+    group_id = group()
+    consumer = await started(broker, name, group_id)
+    try:
+        assert len(await consume(consumer, 5)) == 5
+        await consumer.commit({(name, 0): 5})
+        assert await consumer.rewind_lost() == []  # the log is whole
+        await recreate(broker, name)
+        await send_one_by_one(send, name, 2)  # a shorter log, from offset 0 again
+
+        assert await consumer.rewind_lost() == [(name, 0)]
+        again = await consume(consumer, 2)
+    finally:
+        await consumer.stop()
+    assert [m.offset for m in again] == [0, 1]
+
+
+async def recreate(broker: Broker, name: str) -> None:
+    if isinstance(broker, InMemoryBroker):
+        await broker.delete_topics([name])
+        await broker.create_topics([name], 1)
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics([name])
+        await admin.create_topics([NewTopic(name, 1, 1)])
+    finally:
+        await admin.close()

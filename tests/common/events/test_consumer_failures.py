@@ -3,6 +3,8 @@ messages (in-memory broker, both database backends)."""
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import datetime
 
 import pytest
@@ -180,3 +182,47 @@ async def test_unknown_event_types_are_ignored_and_committed(database, probes, b
     assert [effect.sequence for effect in await effects(database)] == [3]
     assert consumed(consumer, probes, "ignored") == 2
     assert broker.messages(DEAD_LETTERS) == []
+
+
+async def test_a_failing_message_holds_up_only_its_own_partition(database, probes) -> None:
+    broker = InMemoryBroker()
+    await broker.create_topics([probes.topic, DEAD_LETTERS], 2)
+    poison_key, other_key = "case-1", "case-4"
+    assert zlib.crc32(poison_key.encode()) % 2 != zlib.crc32(other_key.encode()) % 2
+    attempts_of_poison: list[int] = []
+
+    async def fragile(session, event, cloud_event) -> None:
+        if event.case_id == poison_key:
+            attempts_of_poison.append(event.sequence)
+            raise ValueError("never works")
+        await record_effect(session, event, cloud_event)
+
+    def event(case: str, sequence: int):
+        return probe_event(
+            probes, sequence=sequence, key=case, data={"case_id": case, "sequence": sequence}
+        )
+
+    await publish(broker, probes, event(poison_key, 1), event(poison_key, 2), event(other_key, 1))
+    consumer = a_consumer(broker, database, probes, fragile, max_attempts=5,
+                          backoff_initial_s=0.05, backoff_max_s=0.2)  # fmt: skip
+    await consumer.open()
+    try:
+        assert await consumer.run_once(timeout_ms=50) == 1  # the other partition's event
+        assert consumer.retrying
+        # Events arriving on the other partition meanwhile are handled at once.
+        await publish(broker, probes, event(other_key, 2), event(other_key, 3))
+        assert await consumer.run_once(timeout_ms=50) == 2
+        assert len(attempts_of_poison) < 5  # the poison is still being retried
+        await run_until_idle(consumer)
+    finally:
+        await consumer.close()
+
+    handled = [(e.case_id, e.sequence) for e in await effects(database)]
+    assert handled == [(other_key, 1), (other_key, 2), (other_key, 3)]
+    # Its partition waited: the poison went to the dead letters, then the event behind it.
+    assert [header(m, "ce_id") for m in broker.messages(DEAD_LETTERS)] == [
+        broker.messages(probes.topic)[n].header("ce_id").decode()
+        for n in range(len(broker.messages(probes.topic)))
+        if json.loads(broker.messages(probes.topic)[n].value)["case_id"] == poison_key
+    ]
+    assert attempts_of_poison.count(1) == 5 and attempts_of_poison.count(2) == 5

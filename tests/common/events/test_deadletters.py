@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from event_helpers import ProbeEffect
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 
+from homeward.common.db import Database
 from homeward.common.events import (
     DeadLetter,
     InMemoryBroker,
@@ -108,3 +111,20 @@ async def test_an_empty_dead_letter_topic_lists_nothing() -> None:
     broker = InMemoryBroker()
     await broker.create_topics(["homeward.quiet.deadletter"], 1)
     assert await read_dead_letters(broker, "homeward.quiet.deadletter", limit=10) == []
+
+
+async def test_a_failed_statement_names_its_table_and_error_classes_never_its_values(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        session.add(ProbeEffect(id=1, event_id="e-1", case_id="Amina Example", sequence=1))
+    try:
+        async with database.transaction() as session:
+            session.add(ProbeEffect(id=1, event_id="e-2", case_id="Amina Example", sequence=2))
+    except IntegrityError as error:
+        described = describe_error(error)
+        logged = str(error)
+    assert described.startswith("IntegrityError (")
+    assert described.endswith("on table test_probe_effect")
+    for shown in (described, logged):  # neither the header nor a traceback in the log
+        assert "Amina" not in shown and "e-2" not in shown

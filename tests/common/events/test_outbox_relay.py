@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from homeward.common.db import Database
 from homeward.common.events import (
     BrokerError,
+    Delivered,
     EventContract,
     InMemoryBroker,
     OutboxRecord,
@@ -175,11 +176,10 @@ class FlakyProducer:
     async def send(self, topic: str, *, key, value, headers) -> None:
         await self.send_batch([OutgoingRecord(topic=topic, key=key, value=value, headers=headers)])
 
-    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> list[Delivered]:
         self.calls += 1
         if self.calls > self.failures:
-            await self.inner.send_batch(records)
-            return
+            return await self.inner.send_batch(records)
         if self.after_sending:
             await self.inner.send_batch(records)
         raise BrokerError("broker unavailable")

@@ -14,7 +14,6 @@ from event_helpers import (
     count_effects,
     effects,
     header,
-    metric,
     probe_contracts,
     read_topic,
     record_effect,
@@ -154,7 +153,8 @@ async def test_a_consumer_killed_mid_batch_and_restarted_has_no_duplicate_effect
         if block and event.sequence == 6:
             tries_of_six += 1
             if tries_of_six == 1:
-                # The batch transaction rolls back; one by one, 0-5 then commit each.
+                # The batch transaction rolls back; one by one, 0-5 are applied and
+                # committed, 6 is held and hangs at its retry.
                 raise RuntimeError("a passing fault")
             stuck.set()
             await asyncio.Event().wait()  # hangs until the task is cancelled
@@ -187,11 +187,6 @@ async def test_a_consumer_killed_mid_batch_and_restarted_has_no_duplicate_effect
     done = await effects(database)
     assert sorted(e.sequence for e in done) == list(range(10))
     assert len({e.event_id for e in done}) == 10
-    duplicates = metric(
-        "homeward_events_consumed_total",
-        service="probes", group=group_id, topic=probes.topic, outcome="duplicate",
-    )  # fmt: skip
-    assert duplicates >= 1  # the redelivered part of the killed batch was recognised
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(

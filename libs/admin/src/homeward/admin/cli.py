@@ -13,6 +13,7 @@ import argparse
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 
 from homeward.admin.output import age, emit_fields, emit_json, emit_table, error, mark
 from homeward.admin.services import (
@@ -36,6 +37,17 @@ notifications: webhook secrets) under the current one, in small committed batche
 the services run. First deploy every replica with the new key as HOMEWARD_KEY_ENCRYPTION_KEY
 and the old one in HOMEWARD_RETIRED_KEY_ENCRYPTION_KEYS; afterwards, once `keys status`
 shows nothing under the old key, remove it."""
+REPUBLISH_HELP = """\
+Publish again every outbox event the service still retains (outbox retention, 7 days by
+default), or those staged since TIME, for a broker that lost data where the services cannot
+see it (Kafka restored from a backup). The service's relay must be running: it publishes
+them in order per key; consumers apply each event once (their inbox), so running this again
+is harmless. Relays find a broker that lost data by themselves otherwise (see the README)."""
+REBUILD_HELP = """\
+Read every record the service's consumed topics still retain (topic retention, 14 days by
+default), from the earliest, and apply each event its inbox does not know, as its consumers
+would: what was applied before is skipped, so nothing happens twice. For a read model that
+diverged anyway. The service may keep running; the consumer groups' offsets are untouched."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     group = _actions(add("outbox", None, "the transactional outbox"))
     cmd = _with_json(group("backlog", _outbox_backlog, "events committed but not yet published"))
     _with_all(cmd)
+    cmd = group("republish", _outbox_republish, "publish retained events again", REPUBLISH_HELP)
+    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE")
+    cmd.add_argument(
+        "--since",
+        type=_point_in_time,
+        help="only events staged at or after TIME: ISO 8601 (UTC unless it says) or an age "
+        "such as 90m, 6h, 2d; default: everything retained",
+    )
+    cmd.add_argument(
+        "--wait", type=float, default=600.0, metavar="SECONDS",
+        help="follow the relay's progress this long (0: do not wait); default 600",
+    )  # fmt: skip
+
+    group = _actions(add("events", None, "what services derive from the events they consume"))
+    cmd = group(
+        "rebuild", _events_rebuild, "rebuild read models from the retained events", REBUILD_HELP
+    )
+    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE")
 
     group = _actions(add("keys", None, "key-encryption keys"))
     _with_json(_with_service(group("status", _keys_status, "rows under each key id")))
@@ -284,6 +314,60 @@ def _outbox_backlog(args: argparse.Namespace) -> int:
          ("lane", "BUSIEST LANE (ROWS)")],
     )  # fmt: skip
     return 0
+
+
+def _outbox_republish(args: argparse.Namespace) -> int:
+    from homeward.admin import outbox
+
+    if args.wait < 0:
+        raise UsageError("--wait must be 0 or more seconds")
+
+    requeued = asyncio.run(outbox.requeue(args.service, since=args.since))
+    print(
+        f"{args.service}: {requeued.queued} retained event(s) queued to be published again; "
+        f"{requeued.to_publish} to publish in all",
+        flush=True,
+    )
+
+    def progress(published: int) -> None:
+        print(f"{args.service}: {published} of {requeued.to_publish} published", flush=True)
+
+    left = asyncio.run(outbox.follow(requeued, wait_s=args.wait, progress=progress))
+    if left:
+        print(
+            f"{left} event(s) still wait for {args.service}'s relay: is it running? "
+            "Follow with `homeward outbox backlog`"
+        )
+        return 1 if args.wait else 0
+    return 0
+
+
+def _events_rebuild(args: argparse.Namespace) -> int:
+    from homeward.admin import rebuild
+
+    def progress(group: str, read: int) -> None:
+        print(f"{group}: {read} event(s) read", flush=True)
+
+    done = asyncio.run(rebuild.rebuild_read_models(args.service, progress=progress))
+    for group in done:
+        print(f"{group.group}: {group.read} event(s) read, {group.applied} applied (the rest "
+              "were applied already or concern no handler)")  # fmt: skip
+    if not done:
+        print(f"{args.service} consumes no events: nothing to rebuild")
+    return 0
+
+
+def _point_in_time(text: str) -> datetime:
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither ISO 8601 nor an age such as 6h"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _keys_status(args: argparse.Namespace) -> int:

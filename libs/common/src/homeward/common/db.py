@@ -88,7 +88,13 @@ class Database:
         self._given_url = url
         self.url, connect_args = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        engine_args: dict[str, Any] = {"echo": echo, "connect_args": connect_args}
+        # hide_parameters: a failed statement's exception text (logs, dead-letter headers)
+        # must never carry the values it was given; see `events.deadletter.describe_error`.
+        engine_args: dict[str, Any] = {
+            "echo": echo,
+            "connect_args": connect_args,
+            "hide_parameters": True,
+        }
         if not self.is_sqlite:
             engine_args |= {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_args)

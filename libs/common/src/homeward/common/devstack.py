@@ -5,6 +5,10 @@ and the console, each in its own process with its own SQLite database under the 
 waits until every one is ready; prints what is where (the console first) and how to get a
 token; stops every child cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and
 `HOMEWARD_<SERVICE>_DATABASE_URL` point it at an existing broker or databases instead.
+
+A Tansu broker that dies is started again on the same port with the topics created again.
+It kept everything in memory, so it comes back empty: the services find that out by
+themselves and publish what their outboxes retain again (`events/loss.py`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from pathlib import Path
 import httpx
 
 from homeward.common.demo import seed_demo_data
-from homeward.common.events.tansu import TansuBroker
+from homeward.common.events import KafkaBroker, dead_letter_topic, registry
+from homeward.common.events.retry import backoff_delay
+from homeward.common.events.tansu import AUTO_CREATED_PARTITIONS, TansuBroker
 from homeward.common.processes import die_with_parent
 
 SERVICES = ("intake", "referrals", "documents", "notifications", "console")
@@ -55,6 +61,9 @@ class EmbeddedStack:
         self.broker: TansuBroker | None = None
         self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
         self.demo_case_code: str | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        # Topic partitions: with our own Tansu, the count it auto-creates topics with.
+        self.partitions = os.environ.get("HOMEWARD_KAFKA_DEFAULT_PARTITIONS", "")
 
     @property
     def idp_url(self) -> str:
@@ -77,6 +86,8 @@ class EmbeddedStack:
             self.broker = TansuBroker(port=self.kafka_port, host=self.host)
             await self.broker.start()
             self.bootstrap = self.broker.bootstrap_servers
+            self.partitions = str(AUTO_CREATED_PARTITIONS)
+            self._supervisor = asyncio.create_task(self._supervise(self.broker))
         idp_args = ["--host", self.host, "--port", str(self.base_port)]
         idp_args += ["--realm", str(self._realm_for_console()), "--public-url", self.idp_url]
         await self._spawn("identity-provider", "homeward.common.idp", idp_args, self.idp_url, {})
@@ -95,6 +106,11 @@ class EmbeddedStack:
                     f"sqlite+aiosqlite:///{self.data_dir / 'data' / f'{name}.db'}",
                 ),
                 "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                **(
+                    {"HOMEWARD_KAFKA_DEFAULT_PARTITIONS": self.partitions}
+                    if self.partitions
+                    else {}
+                ),
                 "HOMEWARD_OIDC_ISSUER": self.issuer,
                 "HOMEWARD_PUBLIC_BASE_URL": url,
                 # Notification links open the console's page of the object.
@@ -159,7 +175,34 @@ class EmbeddedStack:
         tail = (await asyncio.to_thread(child.log_path.read_text, errors="replace"))[-3000:]
         raise RuntimeError(f"{child.name} did not become ready at {child.url}{path}:\n{tail}")
 
+    async def _supervise(self, broker: TansuBroker) -> None:
+        """Start the broker again whenever it dies, until the stack stops (which cancels)."""
+        while True:
+            code = await broker.wait()
+            failures = 0
+            while True:
+                try:
+                    await broker.start()
+                    await create_stack_topics(broker.bootstrap_servers)
+                    break
+                except Exception as error:  # whatever it was, try again: the stack needs one
+                    failures += 1
+                    delay = backoff_delay(failures, initial_s=0.5, max_s=10)
+                    print(f"broker: could not restart ({error}); again in {delay:.1f} s")
+                    await asyncio.sleep(delay)
+            print(
+                f"broker: Tansu died (exit code {code}) and lost every event in memory; "
+                f"restarted on {broker.bootstrap_servers} with its topics, the services "
+                "publish what their outboxes retain again",
+                flush=True,
+            )
+
     async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
         for child in reversed(self.children):
             if child.process.returncode is None:
                 child.process.terminate()
@@ -204,6 +247,18 @@ class EmbeddedStack:
             f"Logs: {self.data_dir / 'logs'}. Press Ctrl-C to stop.",
         ]
         return "\n".join(lines)
+
+
+def stack_topics() -> list[str]:
+    """Every topic of the stack: the shared contracts' and each service's dead letters."""
+    import homeward.common.contracts  # noqa: F401  (registers every event contract)
+
+    return sorted({*registry.topics(), *(dead_letter_topic(name) for name in SERVICES)})
+
+
+async def create_stack_topics(bootstrap_servers: str) -> None:
+    broker = KafkaBroker(bootstrap_servers=bootstrap_servers)
+    await broker.create_topics(stack_topics(), AUTO_CREATED_PARTITIONS)
 
 
 async def run(args: argparse.Namespace) -> None:

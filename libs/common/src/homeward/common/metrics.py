@@ -67,6 +67,19 @@ RELAY_FAILURES = Counter(
 EVENTS_PUBLISHED = Counter(
     "homeward_events_published_total", "Events the outbox relay published", ["service", "topic"]
 )
+BROKER_DATA_LOSS = Counter(
+    "homeward_broker_data_loss_total",
+    "Times a relay or consumer found that the broker lost records it had acknowledged "
+    "(see events/loss.py; the log names the topics); the relay then publishes the retained "
+    "outbox again",
+    ["service", "component"],
+)
+EVENTS_REQUEUED = Counter(
+    "homeward_outbox_requeued_total",
+    "Published outbox events queued to be published again (broker data loss or an operator's "
+    "`homeward outbox republish`)",
+    ["service"],
+)
 
 # --- consuming ----------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from homeward.common.events import (
 )
 from homeward.common.events.contracts import registry as contract_registry
 from homeward.common.events.retention import EventTablePruner
+from homeward.common.idempotency import IdempotentPosts
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.common.openapi import document_errors
@@ -106,6 +107,7 @@ def create_service_app(
         install_docs(app, openapi_url="/openapi.json")
     app.state.parts = parts
     install_problem_handlers(app)
+    app.add_middleware(IdempotentPosts)  # inside the size limit: it reads whole bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_auth(app, parts.token_validator)  # outside the body limit: 401 before even 413
     app.add_middleware(RequestContext, service=parts.service)
@@ -118,6 +120,26 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def event_consumer(
+    parts: ServiceParts, spec: ConsumerSpec, *, replay: bool = False
+) -> EventConsumer:
+    """The consumer of one of the service's groups (`replay`: see `events/rebuild.py`)."""
+    settings = parts.settings
+    return EventConsumer(
+        parts.broker,
+        parts.database,
+        group_id=f"homeward.{parts.service}.{spec.name}",
+        topics=list(spec.topics),
+        handlers=spec.handlers,
+        dead_letter_topic=parts.dead_letter_topic,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_initial_s=settings.consumer_backoff_initial_s,
+        backoff_max_s=settings.consumer_backoff_max_s,
+        service=parts.service,
+        replay=replay,
+    )
 
 
 def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
@@ -139,26 +161,14 @@ def _lifespan(parts: ServiceParts) -> Callable[[FastAPI], Any]:
             source=f"/homeward/{parts.service}",
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,
+            broker=parts.broker,
         )
-        consumers = [
-            EventConsumer(
-                parts.broker,
-                parts.database,
-                group_id=f"homeward.{parts.service}.{spec.name}",
-                topics=list(spec.topics),
-                handlers=spec.handlers,
-                dead_letter_topic=parts.dead_letter_topic,
-                max_attempts=settings.consumer_max_attempts,
-                backoff_initial_s=settings.consumer_backoff_initial_s,
-                backoff_max_s=settings.consumer_backoff_max_s,
-                service=parts.service,
-            )
-            for spec in parts.consumers
-        ]
+        consumers = [event_consumer(parts, spec) for spec in parts.consumers]
         pruner = EventTablePruner(
             parts.database,
             outbox_retention=timedelta(hours=settings.outbox_retention_hours),
             inbox_retention=timedelta(hours=settings.inbox_retention_hours),
+            idempotency_retention=timedelta(hours=settings.idempotency_retention_hours),
             interval_s=settings.event_pruning_interval_s,
         )
         await relay.start()

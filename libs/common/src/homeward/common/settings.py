@@ -79,6 +79,8 @@ class CommonSettings(BaseSettings):
     # below), or a consumer that rewinds could apply an event twice.
     outbox_retention_hours: float = 24 * 7
     inbox_retention_hours: float = 24 * 30
+    # How long an Idempotency-Key's first answer is kept (`idempotency.py`): 24 h at least.
+    idempotency_retention_hours: float = Field(default=48, ge=24)
     event_pruning_interval_s: float = 3600
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2

@@ -12,6 +12,7 @@ from homeward.common.events.broker import (
     BrokerError,
     CommitFailed,
     Consumer,
+    Delivered,
     Message,
     OutgoingRecord,
     Producer,
@@ -39,6 +40,7 @@ from homeward.common.events.deadletter import (
 from homeward.common.events.envelope import CloudEvent, KafkaRecord, MalformedEvent
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.kafka import KafkaBroker
+from homeward.common.events.loss import requeue_published
 from homeward.common.events.memory import InMemoryBroker
 from homeward.common.events.outbox import LANES, OutboxLane, OutboxRecord, add_event, lane_for
 from homeward.common.events.relay import OutboxRelay
@@ -58,6 +60,7 @@ __all__ = [
     "ContractHandler",
     "ContractRegistry",
     "DeadLetter",
+    "Delivered",
     "EventConsumer",
     "EventContract",
     "EventTablePruner",
@@ -91,4 +94,5 @@ __all__ = [
     "read_dead_letters",
     "registry",
     "replay_dead_letter",
+    "requeue_published",
 ]

@@ -37,6 +37,15 @@ class Message:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delivered:
+    """Where the broker put a record it acknowledged."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class OutgoingRecord:
     topic: str
     key: bytes | None
@@ -54,8 +63,9 @@ class Producer(Protocol):
     ) -> None:
         """Returns once the broker acknowledged the record (acks=all); raises otherwise."""
 
-    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
-        """Sends in order (per partition) and returns once every record is acknowledged."""
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> list[Delivered]:
+        """Sends in order (per partition) and returns once every record is acknowledged,
+        with where each went (in the order of `records`)."""
 
 
 class Consumer(Protocol):
@@ -73,6 +83,15 @@ class Consumer(Protocol):
     async def lag(self) -> dict[TopicPartition, int]:
         """Best effort: messages between the committed offset and the end, per partition."""
 
+    async def rewind_all(self) -> None:
+        """Move every assigned partition to its earliest record (after a loss elsewhere:
+        records this consumer skipped may sit below its position)."""
+
+    async def rewind_lost(self) -> list[TopicPartition]:
+        """Assigned partitions whose log no longer holds the record before this consumer's
+        position (truncated, or deleted and recreated: the broker may then serve nothing
+        rather than an error) are moved to their earliest record; returns them."""
+
 
 class Broker(Protocol):
     def producer(self, client_id: str) -> Producer: ...
@@ -83,6 +102,13 @@ class Broker(Protocol):
 
     async def create_topics(self, names: Sequence[str], partitions: int) -> None:
         """Creates the topics that do not exist yet; existing ones are left as they are."""
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """Per partition of each existing topic, a lower bound of its end: the offset after
+        the first record of its last record batch at least (Tansu reports that), the offset
+        after its last record at most (Kafka reports that). Absent topics are left out, and
+        asking never creates one. Loss detection (`relay.py`) compares it with what was
+        acknowledged; raises `BrokerError` when the broker does not answer."""
 
     async def ping(self) -> None:
         """Raises `BrokerError` unless the broker answers (readiness checks)."""

@@ -9,12 +9,14 @@ Each service has one dead-letter topic, `homeward.<service>.deadletter`.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
+from sqlalchemy.exc import StatementError
 
 from homeward.common.db import utcnow
 from homeward.common.events.broker import Broker, Headers, Message, Producer
@@ -28,9 +30,21 @@ def dead_letter_topic(service: str) -> str:
     return f"homeward.{service}.deadletter"
 
 
+# The table a failed statement wrote or read first: `INSERT INTO x`, `UPDATE x`, `FROM x`.
+_STATEMENT_TABLE = re.compile(r"\b(?:INTO|UPDATE|FROM)\s+\"?([\w.]+)", re.IGNORECASE)
+
+
 def describe_error(error: BaseException) -> str:
     """`Type: message`, short, without the offending values."""
-    if isinstance(error, ValidationError):
+    if isinstance(error, StatementError):
+        # SQLAlchemy's text carries the statement's parameters and the driver's message
+        # quotes values too (PostgreSQL's "Key (code)=(...) already exists"): name the
+        # error classes and the table instead.
+        found = _STATEMENT_TABLE.search(error.statement or "")
+        driver = f" ({type(error.orig).__name__})" if error.orig is not None else ""
+        table = f" on table {found.group(1)}" if found else ""
+        text = f"{type(error).__name__}{driver}{table}"
+    elif isinstance(error, ValidationError):
         # Pydantic's own text quotes the input values; keep only where and why.
         problems = "; ".join(
             f"{'.'.join(map(str, problem['loc'])) or '<root>'}: {problem['msg']}"

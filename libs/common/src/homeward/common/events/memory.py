@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from homeward.common.events.broker import (
     BrokerError,
     CommitFailed,
+    Delivered,
     Message,
     OutgoingRecord,
     TopicPartition,
@@ -54,8 +55,33 @@ class InMemoryBroker:
             self._ensure_topic(name, partitions)
         await self._notify()
 
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        return {
+            (topic, partition): len(log)
+            for topic in topics
+            for partition, log in enumerate(self._partitions.get(topic, []))
+        }
+
     async def ping(self) -> None:
         return None
+
+    async def delete_topics(self, names: Sequence[str]) -> None:
+        """Topics deleted (by an operator, say): their records go, committed offsets stay."""
+        for name in names:
+            self._partitions.pop(name, None)
+        self._layout_version += 1
+        await self._notify()
+
+    async def lose_everything(self) -> None:
+        """What a restarted in-memory broker (Tansu) or a restore to an empty cluster does:
+        every topic, record and committed offset is gone. Consumers find out on their next
+        poll, as after a rebalance."""
+        self._partitions.clear()
+        for group in self._groups.values():
+            group.committed.clear()
+            group.generation += 1
+        self._layout_version += 1
+        await self._notify()
 
     async def close(self) -> None:
         return None
@@ -78,7 +104,7 @@ class InMemoryBroker:
             self._partitions[name] = [[] for _ in range(partitions)]
             self._layout_version += 1
 
-    def _append(self, record: OutgoingRecord) -> None:
+    def _append(self, record: OutgoingRecord) -> Delivered:
         self._ensure_topic(record.topic, self.default_partitions)
         logs = self._partitions[record.topic]
         if record.key is None:
@@ -86,6 +112,7 @@ class InMemoryBroker:
         else:
             partition = zlib.crc32(record.key) % len(logs)
         log = logs[partition]
+        delivered = Delivered(topic=record.topic, partition=partition, offset=len(log))
         log.append(
             Message(
                 topic=record.topic,
@@ -96,6 +123,7 @@ class InMemoryBroker:
                 headers=tuple(record.headers),
             )
         )
+        return delivered
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -120,12 +148,12 @@ class InMemoryProducer:
             [OutgoingRecord(topic=topic, key=key, value=value, headers=tuple(headers))]
         )
 
-    async def send_batch(self, records: Sequence[OutgoingRecord]) -> None:
+    async def send_batch(self, records: Sequence[OutgoingRecord]) -> list[Delivered]:
         if not self._started:
             raise BrokerError("producer is not started")
-        for record in records:
-            self._broker._append(record)
+        delivered = [self._broker._append(record) for record in records]
         await self._broker._notify()
+        return delivered
 
 
 class InMemoryConsumer:
@@ -192,6 +220,19 @@ class InMemoryConsumer:
             tp: self._broker.end_offset(*tp) - start.get(tp, 0) for tp in sorted(self._positions)
         }
 
+    async def rewind_all(self) -> None:
+        self._sync_assignment()
+        self._positions = dict.fromkeys(self._positions, 0)
+
+    async def rewind_lost(self) -> list[TopicPartition]:
+        self._sync_assignment()
+        lost = [
+            tp for tp, at in sorted(self._positions.items()) if at > self._broker.end_offset(*tp)
+        ]
+        for tp in lost:
+            self._positions[tp] = 0
+        return lost
+
     def _has_messages(self) -> bool:
         self._sync_assignment()
         return any(
@@ -206,8 +247,14 @@ class InMemoryConsumer:
         self._seen_layout = layout
         assigned = self._assigned_partitions()
         if self._group is None:
-            # A group-less reader keeps its place and reads new partitions from the start.
-            self._positions = {tp: self._positions.get(tp, 0) for tp in assigned}
+            # A group-less reader keeps its place and reads new partitions from the start;
+            # a place beyond the end (the log was lost) resets to the start, as Kafka does.
+            self._positions = {
+                tp: place
+                if (place := self._positions.get(tp, 0)) <= self._broker.end_offset(*tp)
+                else 0
+                for tp in assigned
+            }
         else:
             self._positions = {tp: self._group.committed.get(tp, 0) for tp in assigned}
 

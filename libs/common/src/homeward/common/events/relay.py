@@ -18,6 +18,11 @@ Design, and why it is safe with several replicas on PostgreSQL:
 - A crash (or a broker error) after publishing but before the commit leaves the rows pending;
   they are published again: delivery is at least once and consumers dedupe on the event id.
 
+Before publishing (at most every `loss_check_interval_s`, and after any failed pass) the relay
+checks that the broker still holds what it acknowledged; where it does not, it queues the
+retained published rows of those topics again (`loss.py`). Each send's acknowledgements are
+checked the same way.
+
 The relay wakes right after a commit that staged outbox rows (an `after_commit` listener on
 the database's own session class) and polls every `poll_interval_s` in case a wake-up was
 missed (another process wrote the row, or the relay was busy). Broker errors are logged and
@@ -37,12 +42,21 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from homeward.common.db import Database, utcnow
-from homeward.common.events.broker import OutgoingRecord, Producer
+from homeward.common.events.broker import Broker, OutgoingRecord, Producer
+from homeward.common.events.deadletter import describe_error
 from homeward.common.events.envelope import CloudEvent
+from homeward.common.events.loss import (
+    AcknowledgedMarks,
+    emptied,
+    published_topics,
+    requeue_published,
+)
 from homeward.common.events.outbox import LANES, OUTBOX_STAGED, OutboxLane, OutboxRecord
 from homeward.common.events.retry import backoff_delay
 from homeward.common.metrics import (
+    BROKER_DATA_LOSS,
     EVENTS_PUBLISHED,
+    EVENTS_REQUEUED,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
     RELAY_FAILURES,
@@ -64,6 +78,8 @@ class OutboxRelay:
         service: str | None = None,
         backoff_max_s: float = 30.0,
         backlog_interval_s: float = 5.0,
+        broker: Broker | None = None,
+        loss_check_interval_s: float = 1.0,
     ) -> None:
         self.database = database
         self.producer = producer
@@ -82,7 +98,15 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listening = False
         self._backlog_measured_at = float("-inf")
+        # Without a broker (tests of publishing alone) nothing is checked for loss.
+        self.broker = broker
+        self.loss_check_interval_s = loss_check_interval_s
+        self._marks = AcknowledgedMarks()
+        self._published_topics: set[str] | None = None  # read from the outbox at first check
+        self._loss_checked_at = float("-inf")
         RELAY_FAILURES.labels(service=self.service)  # at 0 from the start, for increase()
+        EVENTS_REQUEUED.labels(service=self.service)
+        BROKER_DATA_LOSS.labels(self.service, "relay")
 
     async def start(self) -> None:
         """Start publishing in the background (the producer must be started)."""
@@ -136,6 +160,7 @@ class OutboxRelay:
         """Publish until nothing is pending (or every pending lane is held by another relay)."""
         published = 0
         try:
+            await self._recover_lost_records()
             more = True
             while more and not self._stopping.is_set():
                 count, more = await self._publish_one_batch()
@@ -166,16 +191,61 @@ class OutboxRelay:
             )
             if not rows:
                 return 0, False
-            await self.producer.send_batch([self._record(row) for row in rows])
+            delivered = await self.producer.send_batch([self._record(row) for row in rows])
             await session.exec(
                 update(OutboxRecord)
                 .where(col(OutboxRecord.id).in_([row.id for row in rows]))
                 .values(published_at=utcnow())
             )
+            if shrunk := self._marks.record(delivered):
+                # Too late to keep this batch behind what went before it; everything of
+                # these topics goes out again, in order, right after it.
+                await self._requeue(session, shrunk)
+        if self._published_topics is not None:
+            self._published_topics.update(row.topic for row in rows)
         for row in rows:
             EVENTS_PUBLISHED.labels(service=self.service, topic=row.topic).inc()
-        more = len(rows) == self.batch_size or len(lanes) == self.lanes_per_pass
+        more = len(rows) == self.batch_size or len(lanes) == self.lanes_per_pass or bool(shrunk)
         return len(rows), more
+
+    async def _recover_lost_records(self) -> None:
+        """Queue again what the broker lost (see `loss.py` for the signals)."""
+        due = time.monotonic() - self._loss_checked_at >= self.loss_check_interval_s
+        if self.broker is None or not due:
+            return
+        if self._published_topics is None:
+            async with self.database.sessions() as session:
+                self._published_topics = await published_topics(session)
+        watched = self._published_topics | self._marks.topics
+        if not watched:
+            self._loss_checked_at = time.monotonic()
+            return
+        ends = await self.broker.end_offsets(sorted(watched))
+        shrunk = self._marks.shrunk(ends)
+        unmarked = emptied(self._published_topics - self._marks.topics, ends)
+        if shrunk or unmarked:
+            async with self.database.transaction() as session:
+                if shrunk:
+                    await self._requeue(session, shrunk)
+                if unmarked:
+                    empty = dict.fromkeys(unmarked, "empty or gone")
+                    await self._requeue(session, empty, quiet=True)
+        self._loss_checked_at = time.monotonic()
+
+    async def _requeue(self, session: Any, topics: dict[str, str], *, quiet: bool = False) -> None:
+        """`topics`: what shows each lost data. `quiet`: nothing is reported when nothing
+        needed queuing (an empty topic whose rows are queued already is no new loss)."""
+        count = await requeue_published(session, topics=topics)
+        self._marks.forget(topics)
+        if quiet and not count:
+            return
+        BROKER_DATA_LOSS.labels(self.service, "relay").inc()
+        EVENTS_REQUEUED.labels(service=self.service).inc(count)
+        signals = "; ".join(f"{topic}: {signal}" for topic, signal in sorted(topics.items()))
+        logger.error(
+            "BROKER LOST DATA (%s); %d retained outbox event(s) queued to be published again, "
+            "in order per key", signals, count,
+        )  # fmt: skip
 
     def _lock_pending_lanes(self) -> Any:
         unpublished = col(OutboxRecord.published_at).is_(None)
@@ -233,13 +303,17 @@ class OutboxRelay:
                 await self._wait(self.poll_interval_s, wake_early=True)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
                 failures += 1
+                self._loss_checked_at = float("-inf")  # the broker may be another one now
                 RELAY_FAILURES.labels(service=self.service).inc()
                 delay = backoff_delay(
                     failures, initial_s=min(0.5, self.backoff_max_s), max_s=self.backoff_max_s
                 )
-                logger.exception("outbox relay failed (%d); retrying in %.1fs", failures, delay)
+                logger.error(
+                    "outbox relay failed (%d): %s; retrying in %.1fs",
+                    failures, describe_error(error), delay,
+                )  # fmt: skip
                 # A commit must not cut the backoff short: only a stop does.
                 await self._wait(delay, wake_early=False)
 

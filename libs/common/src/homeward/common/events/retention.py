@@ -18,6 +18,7 @@ from homeward.common.background import PeriodicTask
 from homeward.common.db import Database, utcnow
 from homeward.common.events.inbox import ProcessedEvent
 from homeward.common.events.outbox import OutboxRecord
+from homeward.common.idempotency import prune_idempotency_keys
 
 logger = logging.getLogger("homeward.events.retention")
 
@@ -51,11 +52,15 @@ class EventTablePruner(PeriodicTask):
         outbox_retention: timedelta,
         inbox_retention: timedelta,
         interval_s: float,
+        idempotency_retention: timedelta | None = None,
     ) -> None:
         super().__init__(interval_s=interval_s)
         self.database = database
         self.outbox_retention = outbox_retention
         self.inbox_retention = inbox_retention
+        # Services keep idempotency keys too (`homeward.common.idempotency`); tests of the
+        # event tables alone have none.
+        self.idempotency_retention = idempotency_retention
 
     async def run_once(self) -> tuple[int, int]:
         now = utcnow()
@@ -64,6 +69,14 @@ class EventTablePruner(PeriodicTask):
             published_before=now - self.outbox_retention,
             processed_before=now - self.inbox_retention,
         )
-        if outbox or inbox:
-            logger.info("pruned event tables", extra={"outbox": outbox, "inbox": inbox})
+        keys = 0
+        if self.idempotency_retention is not None:
+            keys = await prune_idempotency_keys(
+                self.database, created_before=now - self.idempotency_retention
+            )
+        if outbox or inbox or keys:
+            logger.info(
+                "pruned event tables",
+                extra={"outbox": outbox, "inbox": inbox, "idempotency_keys": keys},
+            )
         return outbox, inbox

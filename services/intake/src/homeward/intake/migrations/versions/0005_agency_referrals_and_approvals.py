@@ -3,7 +3,7 @@ supervisor decides (and the case status that says one is pending), and the reaso
 decision gives.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from homeward.common.db import UTCDateTime
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

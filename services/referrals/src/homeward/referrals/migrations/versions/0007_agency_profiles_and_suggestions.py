@@ -1,7 +1,7 @@
 """Agencies keep their languages and accredited staff; partners suggest onward referrals.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from homeward.common.db import UTCDateTime
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
