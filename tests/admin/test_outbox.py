@@ -133,7 +133,8 @@ async def test_republish_refuses_a_time_it_cannot_read(homeward: Homeward) -> No
     assert "neither ISO 8601 nor an age" in refused.err
 
 
-async def test_events_rebuild_of_a_service_that_consumes_nothing(homeward: Homeward) -> None:
-    done = await homeward("events", "rebuild", "intake")
-    assert done.code == 0, done.err
-    assert done.out.strip() == "intake consumes no events: nothing to rebuild"
+async def test_the_console_has_no_events_to_republish_or_rebuild(homeward: Homeward) -> None:
+    # It keeps sessions only: no outbox, no consumers.
+    for command in (("outbox", "republish"), ("events", "rebuild")):
+        refused = await homeward(*command, "console")
+        assert refused.code == 2 and "invalid choice: 'console'" in refused.err

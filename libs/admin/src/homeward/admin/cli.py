@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = _with_json(group("backlog", _outbox_backlog, "events committed but not yet published"))
     _with_all(cmd)
     cmd = group("republish", _outbox_republish, "publish retained events again", REPUBLISH_HELP)
-    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE")
+    cmd.add_argument("service", choices=EVENTED, metavar="SERVICE")
     cmd.add_argument(
         "--since",
         type=_point_in_time,
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = group(
         "rebuild", _events_rebuild, "rebuild read models from the retained events", REBUILD_HELP
     )
-    cmd.add_argument("service", choices=SERVICES, metavar="SERVICE")
+    cmd.add_argument("service", choices=EVENTED, metavar="SERVICE")
 
     group = _actions(add("keys", None, "key-encryption keys"))
     _with_json(_with_service(group("status", _keys_status, "rows under each key id")))
