@@ -40,6 +40,7 @@ from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.common.openapi import document_errors
 from homeward.common.settings import CommonSettings
+from homeward.common.storable import StorableTextOnly
 
 logger = logging.getLogger("homeward.service")
 
@@ -108,6 +109,7 @@ def create_service_app(
     app.state.parts = parts
     install_problem_handlers(app)
     app.add_middleware(IdempotentPosts)  # inside the size limit: it reads whole bodies
+    app.add_middleware(StorableTextOnly)  # before the idempotency key reaches the database
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_auth(app, parts.token_validator)  # outside the body limit: 401 before even 413
     app.add_middleware(RequestContext, service=parts.service)
