@@ -42,7 +42,7 @@ def _api_routes(harness: ServiceHarness) -> list[tuple[str, APIRoute]]:
     return [
         (context.path, context.route)
         for context in contexts
-        if isinstance(context.route, APIRoute) and context.path.startswith(("/v1/", "/fhir/"))
+        if isinstance(context.route, APIRoute) and context.path.startswith("/v1/")
     ]
 
 

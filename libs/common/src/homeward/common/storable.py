@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from homeward.common.auth.deps import API_PREFIX
 from homeward.common.errors import problem_response
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -44,13 +45,15 @@ def first_unstorable(value: Any, loc: tuple[str | int, ...] = ()) -> tuple[str |
 
 class StorableTextOnly:
     """ASGI middleware: 422 for a path, query string or header value the database cannot
-    store, whatever route it was meant for."""
+    store, whatever API route it was meant for. (The FHIR API answers in its own
+    OperationOutcome, with its ids and parameters patterned.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (where := _unstorable_part(scope)):
+        api = scope["type"] == "http" and scope["path"].startswith(API_PREFIX)
+        if api and (where := _unstorable_part(scope)):
             errors = [{"loc": [where], "msg": MESSAGE, "type": ERROR_TYPE}]
             response = problem_response(
                 422, "Unprocessable content", f"{where}: {MESSAGE}", errors=errors
