@@ -1,5 +1,6 @@
-"""`Idempotency-Key` on creating POSTs (issue 15): the first answer again for the same key and
-body, 422 for another body, per caller, 5xx not kept, pruned after the retention."""
+"""`Idempotency-Key` on POST and PATCH (issue 15): the first answer again for the same key and
+body, 422 for another body, per caller, 5xx not kept, pruned after the retention; every such
+operation documents the header and its 409 and 422."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ async def app(database_url: str, identity_provider) -> AsyncIterator[FastAPI]:
         """Create a thing; the first 'flaky' one fails."""
         if body.name == "flaky" and (error := next(failures, None)):
             raise error
+        return Created(id=next(numbers), name=body.name)
+
+    @router.patch("/{thing_id}", name="rename_thing", response_model=Created)
+    async def rename(thing_id: int, body: Thing, _: CurrentPrincipal) -> Created:
+        """Rename a thing: a new version number each time it really runs."""
         return Created(id=next(numbers), name=body.name)
 
     settings = ProbeSettings(database_url=database_url, oidc_issuer=identity_provider.issuer)
@@ -125,3 +131,37 @@ async def test_keys_are_pruned_after_the_retention(app: FastAPI, post) -> None:
         await prune_idempotency_keys(database, created_before=utcnow() + timedelta(seconds=1)) == 1
     )
     assert (await post("coordinator.riverton", {"name": "kept"})).json()["id"] == 2
+
+
+async def test_a_patch_is_kept_by_its_key_too(app: FastAPI, identity_provider) -> None:
+    token = await identity_provider.password_token("coordinator.riverton")
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "rename-1"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+        first = await client.patch("/v1/things/1", json={"name": "b"}, headers=headers)
+        again = await client.patch("/v1/things/1", json={"name": "b"}, headers=headers)
+        other = await client.patch("/v1/things/1", json={"name": "c"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert other.status_code == 422
+
+
+def test_every_post_and_patch_documents_the_key_and_its_errors(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    for path, method in (("/v1/things", "post"), ("/v1/things/{thing_id}", "patch")):
+        operation = paths[path][method]
+        assert {"409", "422"} <= set(operation["responses"]), (path, method)
+        names = [parameter["name"] for parameter in operation.get("parameters", [])]
+        assert names.count("Idempotency-Key") == 1, (path, method)
+
+
+async def test_a_method_the_path_does_not_take_is_405_whatever_the_key(
+    app: FastAPI, identity_provider
+) -> None:
+    token = await identity_provider.password_token("coordinator.riverton")
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-405"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+        first = await client.patch("/v1/things", json={"name": "a"}, headers=headers)
+        again = await client.patch("/v1/things", json={"name": "b"}, headers=headers)
+    assert first.status_code == again.status_code == 405, again.text

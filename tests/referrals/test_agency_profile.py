@@ -1,6 +1,6 @@
 """My agency: an agency's own staff keep its capacity, services, municipalities, languages
 and accredited staff; the directory shows them and coordinators filter on them; a closed
-agency takes no new referrals (422)."""
+agency takes no new referrals (422): neither new, nor drafts sent or released later."""
 
 from __future__ import annotations
 
@@ -99,6 +99,49 @@ async def test_closed_capacity_refuses_new_referrals(referrals: ReferralsHarness
     assert accepted.status_code == 200
     async with referrals.database.session() as session:
         assert len((await session.exec(select(ReferralRow))).all()) == 1
+
+
+async def test_a_draft_is_not_sent_to_a_closed_agency(referrals: ReferralsHarness) -> None:
+    family = await referrals.consented_family()
+    draft = await referrals.create_referral(referral_body(family, send=False))
+    closed = profile(capacity="closed", service_categories=["school-enrolment"])
+    assert (await referrals.call("school.riverton", "PUT", PROFILE, json=closed)).status_code == 200
+    send = f"/v1/referrals/{draft['id']}/send"
+    refused = await referrals.call(COORDINATOR, "POST", send, json={})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "takes no new referrals" in refused.json()["detail"]
+    read = await referrals.call(COORDINATOR, "GET", f"/v1/referrals/{draft['id']}")
+    assert read.json()["state"] == "draft"
+    assert await referrals.outbox("homeward.referral.sent.v1") == []
+    reopened = profile(capacity="open", service_categories=["school-enrolment"])
+    assert (
+        await referrals.call("school.riverton", "PUT", PROFILE, json=reopened)
+    ).status_code == 200
+    sent = await referrals.call(COORDINATOR, "POST", send, json={})
+    assert sent.status_code == 200 and sent.json()["state"] == "requested", sent.text
+
+
+async def test_a_blocked_draft_is_not_released_to_a_closed_agency(
+    referrals: ReferralsHarness,
+) -> None:
+    family = await referrals.family()  # no consent yet: the draft is blocked
+    waiting = await referrals.create_referral(referral_body(family))  # sending asked for
+    blocked = await referrals.create_referral(referral_body(family, send=False))
+    assert waiting["blocked_on"] == ["consent"] and waiting["state"] == "draft"
+    closed = profile(capacity="closed", service_categories=["school-enrolment"])
+    assert (await referrals.call("school.riverton", "PUT", PROFILE, json=closed)).status_code == 200
+    # Asking to send a blocked draft is refused as sending a clear one is.
+    refused = await referrals.call(
+        COORDINATOR, "POST", f"/v1/referrals/{blocked['id']}/send", json={}
+    )
+    assert refused.status_code == 422 and "takes no new referrals" in refused.json()["detail"]
+    # The gate clears (the consent arrives): the waiting draft stays a draft, says why.
+    await referrals.feed(family.consent(family.child, "school", ["education"]))
+    read = (await referrals.call(COORDINATOR, "GET", f"/v1/referrals/{waiting['id']}")).json()
+    assert read["state"] == "draft" and read["blocked_on"] == []
+    assert "send-held" in [entry["action"] for entry in read["history"]]
+    assert await referrals.outbox("homeward.referral.sent.v1") == []
 
 
 async def test_only_the_agency_itself_keeps_its_profile(referrals: ReferralsHarness) -> None:

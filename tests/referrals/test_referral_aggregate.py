@@ -247,3 +247,24 @@ def test_events_carry_no_free_text() -> None:
     events += referral.act(A.ACCEPT, actor=AGENCY, now=T1, note="the child is called Sam")
     for event in events:
         assert "Sam" not in event.model_dump_json() and "enrol the child" not in str(event)
+
+
+def test_a_draft_is_not_sent_to_a_closed_agency() -> None:
+    referral, _ = new(send=False)
+    referral.agency_closed = True
+    with pytest.raises(RuleViolation, match="takes no new referrals"):
+        referral.act(A.SEND, actor=COORDINATOR, now=T1)
+    assert referral.state is S.DRAFT and not referral.send_requested
+
+
+def test_a_blocked_draft_is_neither_sent_nor_released_to_a_closed_agency() -> None:
+    referral, _ = new(missing_consent=["identity"])  # sending asked for, held by the gate
+    referral.agency_closed = True
+    with pytest.raises(RuleViolation, match="takes no new referrals"):
+        referral.act(A.SEND, actor=COORDINATOR, now=T1)
+    events = referral.update_gates(missing_consent=[], missing_documents=[], now=T1)
+    assert types(events) == [contracts.ReferralUnblocked]
+    assert referral.state is S.DRAFT and referral.send_requested
+    assert referral.new_history[-1].action == "send-held"
+    referral.agency_closed = False  # the agency reopened: the coordinator sends it
+    assert contracts.ReferralSent in types(referral.act(A.SEND, actor=COORDINATOR, now=T1))

@@ -1,9 +1,16 @@
-"""`Idempotency-Key` on POST: a client that retries a request it lost the answer to gets the
-first answer again instead of a second referral, case or record.
+"""`Idempotency-Key` on POST and PATCH: a client that retries a request it lost the answer to
+gets the first answer again instead of a second referral, case or record.
+
+Every POST and PATCH, not only those that create: the IETF draft "The Idempotency-Key HTTP
+Header Field" names exactly these two methods (the others are idempotent already), and a
+retried state change (`/send`, `/accept`, a consent override) needs the first answer as much
+as a retried creation does: without it the retry meets a 409 for a transition it made itself.
+Sending no key changes nothing. Every such operation documents the header, its 409 and 422
+(`openapi.document_errors`).
 
 The key is scoped to the caller (issuer and subject from the token): two callers may use the
-same key. The same key with the same request (path, query and body) answers what the first
-did, with `Idempotent-Replayed: true`; with another request, 422; while the first is still
+same key. The same key with the same request (method, path, query and body) answers what the
+first did, with `Idempotent-Replayed: true`; with another request, 422; while the first is still
 being handled, 409. Answers of 5xx are not kept, so the client may try again. Keys are kept
 `idempotency_retention_hours` (at least 24) and pruned with the event tables. Requests
 without a valid token are passed on untouched: the route answers 401 before anything else.
@@ -18,10 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import Column, Index, Integer, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col
 from starlette.datastructures import Headers
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homeward.common.auth import InvalidToken
@@ -29,6 +38,7 @@ from homeward.common.db import Database, UTCDateTime, utcnow
 from homeward.common.errors import problem_response
 
 HEADER = "idempotency-key"
+IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})  # the ones that are not idempotent already
 MAX_KEY_LENGTH = 255
 # A first request that never finished (its process died) frees its key after this long.
 ABANDONED_AFTER = timedelta(minutes=2)
@@ -75,19 +85,19 @@ async def prune_idempotency_keys(database: Database, *, created_before: datetime
     return result.rowcount
 
 
-class IdempotentPosts:
+class IdempotentRequests:
     """ASGI middleware; the app's `state.parts` gives the database and the token validator."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in IDEMPOTENT_METHODS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if (key := headers.get(HEADER)) is None:
-            await self.app(scope, receive, send)
+        if (key := headers.get(HEADER)) is None or not _has_route(scope):
+            await self.app(scope, receive, send)  # no key, or for the router's 404 or 405
             return
         parts = scope["app"].state.parts
         actor = await _actor(scope, parts, headers)
@@ -99,9 +109,9 @@ class IdempotentPosts:
             await _problem(scope, receive, send, 422, "Invalid Idempotency-Key", detail)
             return
         body = await _read_body(receive)
-        fingerprint = hashlib.sha256(
-            b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
+        method, path = scope["method"].encode(), scope["path"].encode()
+        request = [method, path, scope.get("query_string", b""), body]
+        fingerprint = hashlib.sha256(b"\0".join(request)).hexdigest()
         database: Database = parts.database
         found = await _claim(database, actor, key, fingerprint)
         if found is None:
@@ -151,6 +161,12 @@ class IdempotentPosts:
                         record.content_type = response["content_type"]
                         record.body = b"".join(response["chunks"])
                         session.add(record)
+
+
+def _has_route(scope: Scope) -> bool:
+    """A route takes this method at this path (routing has not run yet)."""
+    contexts = iter_route_contexts(scope["app"].routes)
+    return any(context.matches(scope)[0] is Match.FULL for context in contexts)
 
 
 async def _actor(scope: Scope, parts: Any, headers: Headers) -> str | None:

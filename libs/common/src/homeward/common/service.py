@@ -35,11 +35,12 @@ from homeward.common.events import (
 )
 from homeward.common.events.contracts import registry as contract_registry
 from homeward.common.events.retention import EventTablePruner
-from homeward.common.idempotency import IdempotentPosts
+from homeward.common.idempotency import IdempotentRequests
 from homeward.common.migrations import upgrade
 from homeward.common.observability import RequestContext
 from homeward.common.openapi import document_errors
 from homeward.common.settings import CommonSettings
+from homeward.common.storable import StorableTextOnly
 
 logger = logging.getLogger("homeward.service")
 
@@ -107,7 +108,8 @@ def create_service_app(
         install_docs(app, openapi_url="/openapi.json")
     app.state.parts = parts
     install_problem_handlers(app)
-    app.add_middleware(IdempotentPosts)  # inside the size limit: it reads whole bodies
+    app.add_middleware(IdempotentRequests)  # inside the size limit: it reads whole bodies
+    app.add_middleware(StorableTextOnly)  # before the idempotency key reaches the database
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_auth(app, parts.token_validator)  # outside the body limit: 401 before even 413
     app.add_middleware(RequestContext, service=parts.service)

@@ -15,6 +15,7 @@ from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter
 from homeward.documents.api.schemas import PersonRecordsView, RecordView
 from homeward.documents.api.views import record_view
 from homeward.documents.commands import ChangeStatus, CreateRecord, UpdateRecordDetails
+from homeward.documents.handlers import record_reads as reads
 from homeward.documents.handlers import records as handlers
 from homeward.documents.handlers.access import person_in_scope
 
@@ -31,7 +32,7 @@ async def list_records(
 ) -> PersonRecordsView:
     """A person's documentation records with their history (reference numbers: X-Purpose)."""
     person = await person_in_scope(session, person_id=person_id, principal=principal)
-    details = await handlers.list_records(
+    details = await reads.list_records(
         session, principal=principal, person_id=person_id, vault=vault, purpose=purpose
     )
     return PersonRecordsView(person_id=person.id, person_code=person.person_code,
@@ -135,7 +136,7 @@ async def _record_as_seen(
 ) -> RecordView:
     """The record as the caller may see it (reading protected fields is audited)."""
     return record_view(
-        await handlers.read_record(
+        await reads.read_record(
             session, principal=principal, record_id=record_id, vault=vault, purpose=purpose
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeward.documents.adapters.tables import TaskRow
 from homeward.documents.api.schemas import RecordChangeView, RecordView, TaskView
-from homeward.documents.handlers.records import RecordDetails
+from homeward.documents.handlers.record_reads import RecordDetails
 
 
 def record_view(details: RecordDetails) -> RecordView:

@@ -74,3 +74,10 @@ async def agency_categories_for(
         .where(col(AgencyReferralRow.state).in_([s.value for s in IN_AGENCY_HANDS]))
     )
     return set(rows.all())
+
+
+async def person_of(session: AsyncSession, record: RecordRow) -> PersonRow:
+    """The person a record (already in scope) belongs to."""
+    person = await session.get(PersonRow, record.person_id)
+    assert person is not None, "a record always belongs to a known person"  # FK
+    return person

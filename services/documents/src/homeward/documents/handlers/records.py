@@ -1,15 +1,14 @@
-"""Creating, changing and reading documentation records. One transaction per command: the
-record, its history row, its events, the readiness that follows and the audit row commit
-together or not at all.
+"""Creating and changing documentation records (reading them: `record_reads`). One
+transaction per command: the record, its history row, its events, the readiness that follows
+and the audit row commit together or not at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.audit import record_audit
@@ -19,7 +18,6 @@ from homeward.common.crypto import DataKeyMissing, FieldCipher, IdentityVault
 from homeward.common.db import utcnow
 from homeward.common.errors import Conflict, Gone
 from homeward.common.events.outbox import add_event
-from homeward.common.vocabulary import IdentityPurpose
 from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow
 from homeward.documents.catalogue import Catalogue
 from homeward.documents.commands import (
@@ -36,12 +34,7 @@ from homeward.documents.domain.records import (
     check_document_type,
     check_transition,
 )
-from homeward.documents.handlers.access import (
-    person_in_scope,
-    record_in_scope,
-    sees_protected_fields,
-    sees_reference_numbers,
-)
+from homeward.documents.handlers.access import person_in_scope, person_of, record_in_scope
 from homeward.documents.handlers.readiness import refresh_readiness
 
 # Leaving issued/expired for these forgets the document's dates: they described a document
@@ -260,7 +253,7 @@ async def _record_to_change(
     record = await record_in_scope(
         session, record_id=record_id, principal=principal, for_update=True
     )
-    return record, await _person_of(session, record)
+    return record, await person_of(session, record)
 
 
 async def _commit_change(
@@ -280,123 +273,9 @@ async def _commit_change(
     await session.commit()
 
 
-async def _person_of(session: AsyncSession, record: RecordRow) -> PersonRow:
-    person = await session.get(PersonRow, record.person_id)
-    assert person is not None, "a record always belongs to a known person"  # FK
-    return person
-
-
 def _given(command: CreateRecord) -> list[str]:
     return sorted(name for name in command.model_fields_set if name != "document_type")
 
 
 def _today() -> date:
     return utcnow().date()
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Change:
-    row: RecordChangeRow
-    reason: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordDetails:
-    """A record as the caller may see it: protected fields are None unless they may."""
-
-    record: RecordRow
-    person: PersonRow
-    reference_number: str | None
-    blocker_description: str | None
-    protected_erased: bool
-    history: list[Change]
-
-
-async def list_records(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    person_id: str,
-    vault: IdentityVault,
-    purpose: IdentityPurpose | None = None,
-) -> list[RecordDetails]:
-    person = await person_in_scope(session, person_id=person_id, principal=principal)
-    records = await session.exec(
-        select(RecordRow).where(RecordRow.person_id == person.id)
-        .order_by(col(RecordRow.document_type))
-    )  # fmt: skip
-    return await _details(session, principal=principal, person=person,
-                          records=list(records.all()), vault=vault, purpose=purpose)  # fmt: skip
-
-
-async def read_record(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    record_id: str,
-    vault: IdentityVault,
-    purpose: IdentityPurpose | None = None,
-) -> RecordDetails:
-    record = await record_in_scope(session, record_id=record_id, principal=principal)
-    person = await _person_of(session, record)
-    (details,) = await _details(session, principal=principal, person=person, records=[record],
-                                vault=vault, purpose=purpose)  # fmt: skip
-    return details
-
-
-async def _details(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    person: PersonRow,
-    records: list[RecordRow],
-    vault: IdentityVault,
-    purpose: IdentityPurpose | None,
-) -> list[RecordDetails]:
-    """Reference numbers (national ID numbers) are identity-grade: documents officers see
-    them only with a stated purpose, which the audit row records."""
-    changes = await session.exec(
-        select(RecordChangeRow)
-        .where(col(RecordChangeRow.record_id).in_([record.id for record in records]))
-        .order_by(col(RecordChangeRow.id))
-    )
-    by_record: dict[str, list[RecordChangeRow]] = {}
-    for change in changes.all():
-        by_record.setdefault(change.record_id, []).append(change)
-    protected = sees_protected_fields(principal)
-    references = sees_reference_numbers(principal) and purpose is not None
-    try:
-        cipher = await vault.cipher_for(session, person.case_id) if protected else None
-        erased = False
-    except DataKeyMissing:
-        cipher, erased = None, True
-    shown: set[str] = set()
-
-    def reveal(field: str, sealed: bytes | None) -> str | None:
-        if cipher is None or sealed is None:
-            return None
-        shown.add(field)
-        return cipher.decrypt(field, sealed)
-
-    results = [
-        RecordDetails(
-            record=record,
-            person=person,
-            reference_number=reveal("reference_number", record.reference_number_sealed)
-            if references else None,
-            blocker_description=reveal("blocker", record.blocker_sealed),
-            protected_erased=erased,
-            history=[Change(row=row, reason=reveal("reason", row.reason_sealed))
-                     for row in by_record.get(record.id, [])],
-        )
-        for record in records
-    ]  # fmt: skip
-    if shown:
-        record_audit(session, principal=principal, action="document_record.protected_read",
-                     case_code=person.case_code, subject_code=person.person_code,
-                     fields=sorted(shown), purpose=purpose.value if purpose else None)  # fmt: skip
-        await session.commit()
-    return results

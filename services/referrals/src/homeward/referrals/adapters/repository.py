@@ -9,14 +9,17 @@ from dataclasses import asdict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.events import EventContract, add_event
-from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
+from homeward.referrals.adapters.tables import AgencyRow, ReferralHistoryRow, ReferralRow
+from homeward.referrals.domain.directory import CapacityStatus
 from homeward.referrals.domain.lifecycle import ReferralState
 from homeward.referrals.domain.referral import Deadlines, Referral, blocked_on
 from homeward.referrals.settings import ReferralsSettings
 
 # The aggregate's fields that are columns of the row (all but its deadlines and new history).
 COLUMNS = tuple(
-    name for name in Referral.__dataclass_fields__ if name not in ("deadlines", "new_history")
+    name
+    for name in Referral.__dataclass_fields__
+    if name not in ("deadlines", "new_history", "agency_closed")
 )
 
 
@@ -31,6 +34,16 @@ def to_referral(row: ReferralRow, *, settings: ReferralsSettings) -> Referral:
     values = {name: getattr(row, name) for name in COLUMNS}
     values["state"] = ReferralState(row.state)
     return Referral(**values, deadlines=deadlines_for(settings, row.service_category))
+
+
+async def load_referral(
+    session: AsyncSession, row: ReferralRow, *, settings: ReferralsSettings
+) -> Referral:
+    """The aggregate with what its sending needs from the directory: is the agency closed?"""
+    referral = to_referral(row, settings=settings)
+    agency = await session.get(AgencyRow, row.agency_id)
+    referral.agency_closed = agency is not None and agency.capacity == CapacityStatus.CLOSED
+    return referral
 
 
 async def save(

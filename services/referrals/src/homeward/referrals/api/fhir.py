@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from homeward.common.errors import Unprocessable
 from homeward.common.service import SessionDep
+from homeward.common.storable import MESSAGE, first_unstorable
 from homeward.referrals.api.deps import ReferralReader, RequesterOrAgency, SettingsDep
 from homeward.referrals.domain.lifecycle import ReferralState
 from homeward.referrals.fhir import mapping
@@ -159,6 +160,8 @@ async def update_task(
         raise Unprocessable("the body must be a FHIR Task in JSON") from None
     if not isinstance(body, dict):
         raise Unprocessable("the body must be a FHIR Task in JSON")
+    if first_unstorable(body) is not None:  # the one body that is not a `Command`
+        raise Unprocessable(f"the Task's {MESSAGE}")
     return FhirResponse(await handlers.update_task(session, principal=principal, task_id=task_id,
                                             body=body, settings=settings))  # fmt: skip
 

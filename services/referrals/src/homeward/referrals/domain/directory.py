@@ -51,10 +51,7 @@ def check_agency_can_receive(
     if not agency.active:
         raise RuleViolation(f"agency {agency.agency_id} is inactive in the partner directory")
     if agency.capacity is CapacityStatus.CLOSED:
-        raise RuleViolation(
-            f"agency {agency.agency_id} has closed its capacity and takes no new referrals; "
-            "choose another agency or wait until it reopens"
-        )
+        raise closed_agency(agency.agency_id)
     if municipality not in agency.municipalities:
         raise RuleViolation(
             f"agency {agency.agency_id} does not serve the case's municipality ({municipality})"
@@ -63,6 +60,14 @@ def check_agency_can_receive(
         raise RuleViolation(
             f"agency {agency.agency_id} does not offer the service category {service_category}"
         )
+
+
+def closed_agency(agency_id: str) -> RuleViolation:
+    """The refusal of a referral to an agency that closed its capacity, new or sent later."""
+    return RuleViolation(
+        f"agency {agency_id} has closed its capacity and takes no new referrals; "
+        "choose another agency or wait until it reopens"
+    )
 
 
 def normalise_municipality(name: str) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from homeward.common.contracts import referrals as contracts
 from homeward.common.events.contracts import EventContract
 from homeward.referrals.domain.deadlines import Overdue
+from homeward.referrals.domain.directory import closed_agency
 from homeward.referrals.domain.errors import StateConflict
 from homeward.referrals.domain.lifecycle import (
     Action,
@@ -95,6 +96,10 @@ class Referral:
     accepted_at: datetime | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # Whether the agency has closed its capacity: a draft is not sent to it, by a person
+    # (refused) or on its own when its gates clear (it waits). Not a column: read from the
+    # directory by the handlers whose actions may send (`load_referral`).
+    agency_closed: bool = False
     # History written by the actions since the referral was loaded (the handler saves it).
     new_history: list[HistoryEntry] = field(default_factory=list)
 
@@ -157,6 +162,8 @@ class Referral:
         note: str | None = None,
     ) -> list[EventContract]:
         """Any lifecycle action by a person; raises TransitionNotAllowed or RuleViolation."""
+        if action is Action.SEND and self.agency_closed and self.state is ReferralState.DRAFT:
+            raise closed_agency(self.agency_id)
         if action is Action.SEND and self.blocked_on:
             if self.state is not ReferralState.DRAFT:
                 transition(state=self.state, action=action)  # raises the 409 with allowed states
@@ -327,7 +334,12 @@ class Referral:
         if was_blocked:
             events.append(contracts.ReferralUnblocked(**self._route(), unblocked_at=now))
             self._record(at=now, actor=actor, action="unblocked", from_state=self.state)
-        if self.send_requested and self.state is ReferralState.DRAFT:
+        if self.send_requested and self.state is ReferralState.DRAFT and self.agency_closed:
+            # Sending was asked for, but the agency takes none now: it stays a draft, and
+            # goes out when the coordinator sends it again once the agency reopened.
+            self._record(at=now, actor=actor, action="send-held", from_state=self.state,
+                         reason_code="agency-closed")  # fmt: skip
+        elif self.send_requested and self.state is ReferralState.DRAFT:
             # The coordinator already asked to send it: the referral proceeds on its own.
             change = transition(state=self.state, action=Action.SEND)
             events += self._apply(change, actor=actor, note=None, now=now)

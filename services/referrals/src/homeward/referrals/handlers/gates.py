@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from homeward.referrals.adapters.repository import save, to_referral
+from homeward.referrals.adapters.repository import load_referral, save
 from homeward.referrals.adapters.tables import KnownConsent, KnownReadiness, ReferralRow
 from homeward.referrals.domain.gates import (
     ConsentFact,
@@ -76,7 +76,7 @@ async def gates_of(session: AsyncSession, row: ReferralRow, *, now: datetime) ->
 async def refresh_gates(
     session: AsyncSession, row: ReferralRow, *, settings: ReferralsSettings, now: datetime
 ) -> None:
-    referral = to_referral(row, settings=settings)
+    referral = await load_referral(session, row, settings=settings)
     events = referral.update_gates(**await gates_of(session, row, now=now), now=now)
     await save(session, referral, events, row=row)
 

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
 from homeward.common.db import utcnow
-from homeward.referrals.adapters.repository import deadlines_for, save, to_referral
+from homeward.referrals.adapters.repository import deadlines_for, load_referral, save
 from homeward.referrals.adapters.tables import AgencyRow, KnownPerson, ReferralRow, new_id
 from homeward.referrals.commands import CreateReferral, OverrideConsent
 from homeward.referrals.domain.directory import check_agency_can_receive
@@ -113,7 +113,7 @@ async def act_on_referral(
     row = await referral_in_scope(
         session, referral_id=referral_id, principal=principal, for_update=True
     )
-    referral = to_referral(row, settings=settings)
+    referral = await load_referral(session, row, settings=settings)
     events = referral.act(action, actor=principal.actor, now=utcnow(), reason=reason,
                           outcome=outcome, note=note)  # fmt: skip
     await save(session, referral, events, row=row)
@@ -135,7 +135,7 @@ async def override_consent(
     row = await referral_in_scope(
         session, referral_id=referral_id, principal=principal, for_update=True
     )
-    referral = to_referral(row, settings=settings)
+    referral = await load_referral(session, row, settings=settings)
     overridden = list(referral.missing_consent)
     events = referral.override_consent(legal_basis=command.legal_basis.value,
                                        reason=command.reason, actor=principal.actor,
