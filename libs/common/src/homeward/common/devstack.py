@@ -202,6 +202,9 @@ class EmbeddedStack:
                     failures += 1
                     delay = backoff_delay(failures, initial_s=0.5, max_s=10)
                     print(f"broker: could not restart ({error}); again in {delay:.1f} s")
+                    await broker.stop()
+                    # Its private port may have been taken while it was down.
+                    broker.port = gate.upstream_port = _free_port(self.host)
                     await asyncio.sleep(delay)
             print(
                 f"broker: Tansu died (exit code {code}) and lost every event in memory; "
