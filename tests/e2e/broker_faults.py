@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.e2e.journey import Callers, eventually, today
 
@@ -45,8 +48,7 @@ class Load:
         await asyncio.gather(*(worker() for _ in range(workers)))
 
     async def one_family(self) -> Family:
-        j = self.callers
-        case = await j.ok(COORDINATOR, "intake", "POST", "/v1/cases", json={
+        created = await self.post(COORDINATOR, "intake", "/v1/cases", {
             "return_operation": "Broker fault test",
             "arrival_date": today(),
             "placement": "rehabilitation-centre",
@@ -56,6 +58,8 @@ class Load:
                  "guardian_ref": "mother"},
             ],
         })  # fmt: skip
+        assert created.status_code == 201, created.text
+        case = created.json()
         family = Family(case["id"], *(person["id"] for person in case["persons"]))
         police = await self.refer(family, family.mother, "riverton-police", "family-support")
         family.police_referral = police["id"]
@@ -67,9 +71,25 @@ class Load:
         await eventually(
             lambda: self._state(path, "requested"), what="the police referral sent", timeout_s=90
         )
-        accepted = await j.ok(POLICE_SYSTEM, "referrals", "POST", path + "/accept", json={})
-        assert accepted["state"] == "accepted"
+        accepted = await self.post(POLICE_SYSTEM, "referrals", path + "/accept", {})
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["state"] == "accepted"
         return family
+
+    async def post(self, who: str, service: str, path: str, body: Any) -> httpx.Response:
+        """A POST as a careful client sends it: with an Idempotency-Key, sent again with the
+        same key when the connection broke (a pooled connection the server had just closed),
+        so that a retry never makes a second case or referral."""
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        for attempt in range(3):
+            try:
+                return await self.callers.call(
+                    who, service, "POST", path, json=body, headers=headers
+                )
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def refer(
         self, family: Family, person_id: str, agency: str, category: str, *, send: bool = True
@@ -79,9 +99,7 @@ class Load:
                 "send": send}  # fmt: skip
 
         async def created() -> dict[str, Any] | None:
-            response = await self.callers.call(
-                COORDINATOR, "referrals", "POST", "/v1/referrals", json=body
-            )
+            response = await self.post(COORDINATOR, "referrals", "/v1/referrals", body)
             # 404/422 until referrals has heard of the case from intake, over the broker.
             assert response.status_code in (201, 404, 422), response.text
             return response.json() if response.status_code == 201 else None

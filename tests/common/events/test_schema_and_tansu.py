@@ -14,11 +14,14 @@ from sqlalchemy.engine import Connection
 from homeward.common.db import Database
 from homeward.common.events import (
     LANES,
+    BrokerError,
+    KafkaBroker,
     TansuBroker,
     TansuStartError,
     create_event_tables,
     drop_event_tables,
 )
+from homeward.common.events.tansu import BrokerGate
 from homeward.common.testing.kafka import free_port
 
 
@@ -66,3 +69,24 @@ async def test_the_real_broker_starts_and_stops() -> None:
         assert broker.running
         assert broker.bootstrap_servers.startswith("127.0.0.1:")
     assert not broker.running
+
+
+async def test_the_gate_holds_clients_back_until_opened_and_drops_them_when_closed() -> None:
+    listener, public = free_port(), free_port()
+    gate = BrokerGate("127.0.0.1", public, listener)
+    await gate.start()
+    client = KafkaBroker(bootstrap_servers=f"127.0.0.1:{public}")
+    try:
+        async with TansuBroker(listener, advertised_port=public) as broker:
+            await broker.create_topics(["gated"], 2)  # on Tansu's own listener: gate closed
+            with pytest.raises(BrokerError):
+                await client.ping(timeout_s=1)  # held at the closed gate
+            gate.open()
+            await client.ping(timeout_s=5)
+            assert {p for t, p in await client.end_offsets(["gated"])} == {0, 1}
+            gate.close()
+            with pytest.raises(BrokerError):
+                await client.ping(timeout_s=1)
+    finally:
+        await client.close()
+        await gate.stop()

@@ -6,7 +6,8 @@ waits until every one is ready; prints what is where (the console first) and how
 token; stops every child cleanly on Ctrl-C. `KAFKA_BOOTSTRAP_SERVERS` and
 `HOMEWARD_<SERVICE>_DATABASE_URL` point it at an existing broker or databases instead.
 
-A Tansu broker that dies is started again on the same port with the topics created again.
+A Tansu broker that dies is started again with the topics created again, behind a gate on
+the stack's Kafka port that holds clients back until the topics exist (`events/tansu.py`).
 It kept everything in memory, so it comes back empty: the services find that out by
 themselves and publish what their outboxes retain again (`events/loss.py`).
 """
@@ -19,6 +20,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -27,9 +29,9 @@ from pathlib import Path
 import httpx
 
 from homeward.common.demo import seed_demo_data
-from homeward.common.events import KafkaBroker, dead_letter_topic, registry
+from homeward.common.events import dead_letter_topic, registry
 from homeward.common.events.retry import backoff_delay
-from homeward.common.events.tansu import AUTO_CREATED_PARTITIONS, TansuBroker
+from homeward.common.events.tansu import AUTO_CREATED_PARTITIONS, BrokerGate, TansuBroker
 from homeward.common.processes import die_with_parent
 
 SERVICES = ("intake", "referrals", "documents", "notifications", "console")
@@ -59,6 +61,7 @@ class EmbeddedStack:
         self.realm = realm
         self.children: list[Child] = []
         self.broker: TansuBroker | None = None
+        self.gate: BrokerGate | None = None
         self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
         self.demo_case_code: str | None = None
         self._supervisor: asyncio.Task[None] | None = None
@@ -83,11 +86,14 @@ class EmbeddedStack:
     async def start(self, *, ready_timeout_s: float = 90.0) -> None:
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.bootstrap:
-            self.broker = TansuBroker(port=self.kafka_port, host=self.host)
-            await self.broker.start()
+            listener = _free_port(self.host)
+            self.gate = BrokerGate(self.host, self.kafka_port, listener)
+            await self.gate.start()
+            self.broker = TansuBroker(listener, host=self.host, advertised_port=self.kafka_port)
+            await self._start_broker(self.broker, self.gate)
             self.bootstrap = self.broker.bootstrap_servers
             self.partitions = str(AUTO_CREATED_PARTITIONS)
-            self._supervisor = asyncio.create_task(self._supervise(self.broker))
+            self._supervisor = asyncio.create_task(self._supervise(self.broker, self.gate))
         idp_args = ["--host", self.host, "--port", str(self.base_port)]
         idp_args += ["--realm", str(self._realm_for_console()), "--public-url", self.idp_url]
         await self._spawn("identity-provider", "homeward.common.idp", idp_args, self.idp_url, {})
@@ -175,20 +181,30 @@ class EmbeddedStack:
         tail = (await asyncio.to_thread(child.log_path.read_text, errors="replace"))[-3000:]
         raise RuntimeError(f"{child.name} did not become ready at {child.url}{path}:\n{tail}")
 
-    async def _supervise(self, broker: TansuBroker) -> None:
+    @staticmethod
+    async def _start_broker(broker: TansuBroker, gate: BrokerGate) -> None:
+        """Tansu with the stack's topics, then the gate opened to clients."""
+        await broker.start()
+        await broker.create_topics(stack_topics(), AUTO_CREATED_PARTITIONS)
+        gate.open()
+
+    async def _supervise(self, broker: TansuBroker, gate: BrokerGate) -> None:
         """Start the broker again whenever it dies, until the stack stops (which cancels)."""
         while True:
             code = await broker.wait()
+            gate.close()
             failures = 0
             while True:
                 try:
-                    await broker.start()
-                    await create_stack_topics(broker.bootstrap_servers)
+                    await self._start_broker(broker, gate)
                     break
                 except Exception as error:  # whatever it was, try again: the stack needs one
                     failures += 1
                     delay = backoff_delay(failures, initial_s=0.5, max_s=10)
                     print(f"broker: could not restart ({error}); again in {delay:.1f} s")
+                    await broker.stop()
+                    # Its private port may have been taken while it was down.
+                    broker.port = gate.upstream_port = _free_port(self.host)
                     await asyncio.sleep(delay)
             print(
                 f"broker: Tansu died (exit code {code}) and lost every event in memory; "
@@ -215,6 +231,8 @@ class EmbeddedStack:
         self.children.clear()
         if self.broker:
             await self.broker.stop()
+        if self.gate:
+            await self.gate.stop()
 
     def describe(self) -> str:
         console = self.service_url("console")
@@ -256,9 +274,10 @@ def stack_topics() -> list[str]:
     return sorted({*registry.topics(), *(dead_letter_topic(name) for name in SERVICES)})
 
 
-async def create_stack_topics(bootstrap_servers: str) -> None:
-    broker = KafkaBroker(bootstrap_servers=bootstrap_servers)
-    await broker.create_topics(stack_topics(), AUTO_CREATED_PARTITIONS)
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 async def run(args: argparse.Namespace) -> None:

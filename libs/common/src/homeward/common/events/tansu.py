@@ -3,7 +3,8 @@
 Tansu keeps everything in memory: a restart loses topics, records and offsets, so whoever
 starts it creates the topics afterwards, and the relays publish what the outbox retains again
 (`loss.py`). Used by the test fixture and the embedded stack (`make run`), which restarts it
-when it dies (`devstack.py`).
+when it dies (`devstack.py`) behind a `BrokerGate`: a restarted Tansu that clients reach
+before its topics exist takes their writes and then serves nothing of those partitions.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.protocol.admin import CreateTopicsRequest
+from aiokafka.protocol.metadata import MetadataRequest
 
 from homeward.common.processes import die_with_parent
 
@@ -44,8 +48,12 @@ class TansuBroker:
         host: str = "127.0.0.1",
         binary: str | None = None,
         startup_timeout_s: float = 30.0,
+        advertised_port: int | None = None,
     ) -> None:
+        # Tansu listens on `port`; clients are told to connect to `advertised_port` (a
+        # `BrokerGate` in front of it), by default the same.
         self.port = port
+        self.advertised_port = advertised_port or port
         self.host = host
         self.binary = binary
         self.startup_timeout_s = startup_timeout_s
@@ -54,7 +62,7 @@ class TansuBroker:
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"{self.host}:{self.port}"
+        return f"{self.host}:{self.advertised_port}"
 
     @property
     def running(self) -> bool:
@@ -66,9 +74,10 @@ class TansuBroker:
         if self._log_path is not None:  # of a broker that died
             self._log_path.unlink(missing_ok=True)
         url = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.host}:{self.advertised_port}"
         log_fd, log_name = tempfile.mkstemp(prefix="tansu-", suffix=".log")
         self._log_path = Path(log_name)
-        arguments = ["broker", "--listener-url", url, "--advertised-listener-url", url]
+        arguments = ["broker", "--listener-url", url, "--advertised-listener-url", advertised]
         try:
             self._process = await asyncio.create_subprocess_exec(
                 self.binary or _broker_binary(),
@@ -146,18 +155,88 @@ class TansuBroker:
         )
 
     async def _ask_for_metadata(self) -> None:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), 1)
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=2000
+        await self._request(MetadataRequest([]))
+
+    async def create_topics(self, names: list[str], partitions: int) -> None:
+        """Create topics (existing ones are left as they are) on Tansu's own listener, so
+        that it works while the gate in front of it is still closed."""
+        topics = [(name, partitions, 1, [], []) for name in names]
+        response = await self._request(CreateTopicsRequest(topics, 10_000, False), timeout_s=15)
+        failures = [
+            f"{topic}: {for_code(code).__name__}"
+            for topic, code, *_ in response.topic_errors
+            if code not in (0, TopicAlreadyExistsError.errno)
+        ]
+        if failures:
+            raise TansuStartError("could not create topics: " + "; ".join(failures))
+
+    async def _request(self, request: Any, *, timeout_s: float = 3) -> Any:
+        """One request on a connection of its own to Tansu's listener (an admin client would
+        go on to the advertised address, which may be a closed gate)."""
+        conn = await asyncio.wait_for(
+            create_conn(self.host, self.port, request_timeout_ms=int(timeout_s * 1000)), timeout_s
         )
         try:
-            await asyncio.wait_for(admin.start(), 3)
-            await asyncio.wait_for(admin.describe_cluster(), 3)
+            return await asyncio.wait_for(conn.send(request), timeout_s)
         finally:
-            await admin.close()
+            conn.close()
+
+
+class BrokerGate:
+    """The broker's advertised port: forwards each connection to Tansu's listener while
+    open; while closed (Tansu down, or up without its topics yet) new connections wait and
+    the ones open are dropped, so no client reaches a Tansu whose topics do not exist."""
+
+    def __init__(self, host: str, port: int, upstream_port: int) -> None:
+        self.host, self.port, self.upstream_port = host, port, upstream_port
+        self._open = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+
+    def open(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self._open.clear()
+        for writer in list(self._writers):
+            writer.close()
+
+    async def stop(self) -> None:
+        self.close()
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            await self._open.wait()
+            if writer.is_closing():
+                return
+            try:
+                up_reader, up_writer = await asyncio.open_connection(self.host, self.upstream_port)
+            except OSError:
+                return  # Tansu died meanwhile: the client connects again
+            self._writers.add(up_writer)
+            try:
+                await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            finally:
+                self._writers.discard(up_writer)
+                up_writer.close()
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
 
 
 def _broker_binary() -> str:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.referrals.adapters.repository import load_referral, save
-from homeward.referrals.adapters.tables import KnownConsent, KnownReadiness, ReferralRow
+from homeward.referrals.adapters.tables import (
+    KnownConsent,
+    KnownPerson,
+    KnownReadiness,
+    ReferralRow,
+)
 from homeward.referrals.domain.gates import (
     ConsentFact,
     Readiness,
@@ -81,9 +87,25 @@ async def refresh_gates(
     await save(session, referral, events, row=row)
 
 
+async def lock_person(session: AsyncSession, *, person_id: str) -> None:
+    """Take the person's row lock (a write: SQLite's write lock, PostgreSQL's row lock) until
+    the transaction ends. Creating a referral reads the person's consents and readiness, and
+    their changes re-gate the person's open referrals: without a lock both can commit at
+    once, each missing the other (write skew), and the referral is never gated. With it,
+    whichever comes second sees what the first committed."""
+    await session.exec(
+        update(KnownPerson)  # type: ignore[call-overload]
+        .where(col(KnownPerson.person_id) == person_id)
+        .values(person_id=person_id)
+    )
+
+
 async def open_referrals_of_person(
     session: AsyncSession, *, person_id: str, agency_type: str | None = None
 ) -> list[ReferralRow]:
+    """The person's open referrals, the person locked (`lock_person`) so that a referral
+    being created meanwhile is either among them or gated by what this transaction wrote."""
+    await lock_person(session, person_id=person_id)
     query = (
         select(ReferralRow)
         .where(ReferralRow.person_id == person_id)

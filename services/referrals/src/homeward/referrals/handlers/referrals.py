@@ -21,7 +21,7 @@ from homeward.referrals.domain.lifecycle import Action, Outcome, ReasonCode
 from homeward.referrals.domain.referral import Referral
 from homeward.referrals.handlers.access import case_in_scope, referral_in_scope
 from homeward.referrals.handlers.directory import agency_facts
-from homeward.referrals.handlers.gates import current_gates
+from homeward.referrals.handlers.gates import current_gates, lock_person
 from homeward.referrals.settings import ReferralsSettings
 
 
@@ -56,6 +56,8 @@ async def stage_referral(
     settings: ReferralsSettings,
 ) -> ReferralRow:
     """A new referral, its history, events and audit, staged in the caller's transaction."""
+    # First, so that the gates read below are the latest (see `lock_person`).
+    await lock_person(session, person_id=command.person_id)
     case = await case_in_scope(session, case_id=command.case_id, principal=principal)
     person = await session.get(KnownPerson, command.person_id)
     if person is None or person.case_id != case.case_id:
