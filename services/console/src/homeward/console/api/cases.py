@@ -46,17 +46,20 @@ async def caseload(
     apis = viewer.apis()
     listing = await apis.intake.cases(
         status=None if status == "all" else status,
-        limit=100 if mine else PAGE_SIZE,
-        offset=0 if mine else (page - 1) * PAGE_SIZE,
+        coordinator="me" if mine else None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
-    items = listing["items"]
-    if mine:
-        # The API has no filter by coordinator yet: the first hundred, filtered here.
-        items = [c for c in items if c["coordinator"] == viewer.user.get("username")]
-    total = len(items) if mine else listing["total"]
+    total = listing["total"]
     pages = max(1, -(-total // PAGE_SIZE))
     return viewer.render(
-        "caseload.html", cases=items, total=total, page=page, pages=pages, mine=mine, status=status
+        "caseload.html",
+        cases=listing["items"],
+        total=total,
+        page=page,
+        pages=pages,
+        mine=mine,
+        status=status,
     )
 
 
