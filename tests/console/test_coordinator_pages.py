@@ -108,3 +108,27 @@ async def test_an_agency_not_taking_referrals_cannot_be_chosen_and_a_waitlist_sa
     assert raced.status_code == 422
     assert "Эта организация сейчас не принимает направления" in raced.text
     assert 'href="#agency"' in raced.text
+
+
+async def test_a_transfer_a_supervisor_decides_is_shown_to_the_coordinator_as_information(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    """Intake says per transfer what the caller may do: with supervisors deciding (its
+    default), none of accept or decline for a coordinator; the home page offers no button."""
+    client, _ = await signed_in("coordinator")
+    transfer = {"id": "t-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                "from_municipality": "lakeside", "to_municipality": "riverton",
+                "status": "pending", "requested_at": "2025-04-01T08:00:00Z",
+                "decided_at": None, "decision_reason": None, "allowed_actions": []}  # fmt: skip
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    apis.on("GET", "/v1/transfers", body=[transfer])
+    apis.on("GET", "/v1/notifications", body={"items": [], "unread": 0, "next_offset": None})
+    apis.on("GET", "/v1/consents/expiring", body=[])
+    apis.on("GET", "/v1/suggestions", body=[])
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "HW-7KQ3-M9 from lakeside, asked on 01.04.2025" in home.text
+    assert "Transfers coming in" in home.text and "A supervisor decides it." in home.text
+    assert "/cases/transfers/t-1/accept" not in home.text
+    assert "/cases/transfers/t-1/decline" not in home.text
