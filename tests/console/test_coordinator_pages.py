@@ -132,3 +132,27 @@ async def test_a_transfer_a_supervisor_decides_is_shown_to_the_coordinator_as_in
     assert "Transfers coming in" in home.text and "A supervisor decides it." in home.text
     assert "/cases/transfers/t-1/accept" not in home.text
     assert "/cases/transfers/t-1/decline" not in home.text
+
+
+async def test_the_timeline_tells_what_the_user_was_notified_about_the_case_in_seven_calls(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    for read in ("assessments", "consents", "readiness"):
+        apis.on("GET", f"/v1/cases/{CASE_ID}/{read}", body=[])
+    told = {"id": 7, "event_type": "homeward.documentation_task.raised.v1",
+            "summary": "A documentation task was raised", "case_code": "HW-7KQ3-M9",
+            "details": {}, "link": "https://x.example/notifications", "read_at": None,
+            "created_at": "2025-03-05T09:00:00Z", "acknowledged_at": None}  # fmt: skip
+    apis.on("GET", "/v1/notifications", body={"items": [told], "total": 1, "unread": 1,
+                                              "next_offset": None})  # fmt: skip
+    page = await client.get(f"/cases/{CASE_ID}", headers={"Accept-Language": "ru"})
+    assert page.status_code == 200, page.text
+    assert "Вам пришло уведомление: Создана задача по документам" in page.text
+    reads = [r for r in apis.seen if r.method == "GET"]
+    assert len(reads) == 7  # receiving family: absent (404), still one call
+    [inbox] = [r for r in reads if r.url.path == "/v1/notifications"]
+    assert inbox.url.params["case_id"] == CASE_ID

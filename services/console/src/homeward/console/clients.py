@@ -248,9 +248,21 @@ class Documents(Api):
 
 
 class Notifications(Api):
-    async def inbox(self, *, unread_only: bool = False, limit: int = 20, offset: int = 0) -> Json:
+    async def inbox(
+        self,
+        *,
+        unread_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+        case_id: str | None = None,
+    ) -> Json:
+        """The caller's notifications; `case_id`: only those about that case."""
         return await self.get(
-            "/v1/notifications", unread_only=unread_only, limit=limit, offset=offset
+            "/v1/notifications",
+            unread_only=unread_only,
+            limit=limit,
+            offset=offset,
+            case_id=case_id,
         )
 
     async def unread(self) -> int:
