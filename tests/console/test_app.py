@@ -226,7 +226,7 @@ async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
     transfer = {"id": "t-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
                 "from_municipality": "lakeside", "to_municipality": "riverton",
                 "status": "pending", "requested_at": "2025-04-01T08:00:00Z",
-                "decided_at": None}  # fmt: skip
+                "decided_at": None, "allowed_actions": ["accept", "decline"]}  # fmt: skip
     apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
     apis.on("GET", "/v1/transfers", body=[transfer])
     apis.on("GET", "/v1/notifications",

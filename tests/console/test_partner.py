@@ -21,6 +21,7 @@ from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.stack
 SCHOOL_EMAIL = "staff@riverton-school.example"
+POLICE_EMAIL = "duty@riverton-police.example"
 
 
 async def check(page: Page, locale: str = "en") -> None:
@@ -73,7 +74,7 @@ async def test_the_school_accepts_reveals_and_completes(
 
     email = await eventually(the_email, what="the referral email to the school")
     body = email["body"]
-    assert "Service: school-enrolment" in body and "Due: " in body
+    assert "Service: School enrolment" in body and "Due: " in body
     assert CHILD_NAME not in email["raw"] and "Testova" not in email["raw"]
     [link] = re.findall(r"https?://\S+", body)
     assert link == f"{stack.console_url}/referrals/{referral['id']}"
@@ -133,8 +134,21 @@ async def test_the_school_accepts_reveals_and_completes(
 
 
 async def test_the_police_cannot_reveal_and_sees_no_health_data(
-    stack: RunningStack, browser
+    stack: RunningStack, browser, mailbox
 ) -> None:
+    # The police officer opts in to email from the Russian console: emails come in Russian.
+    context = await new_context(browser, locale="ru-RU")
+    page = await context.new_page()
+    await sign_in(page, stack, "police.riverton")
+    await expect(page.locator("h1")).to_have_text("Входящие направления")
+    await check(page, "ru")
+    await page.locator("header a[href='/email']").click()
+    await expect(page.locator("#address-hint")).to_contain_text("Русский")
+    await page.fill("#address", POLICE_EMAIL)
+    await page.locator("main form button[type=submit]").first.click()
+    await expect(page.locator(".notification-banner")).to_be_visible()
+    await check(page, "ru")
+
     api = Api(stack)
     family = await api.family()
     referral = await api.refer(
@@ -142,11 +156,16 @@ async def test_the_police_cannot_reveal_and_sees_no_health_data(
     )
     await eventually(lambda: sent(api, referral["id"]), what="the referral reached the police")
 
-    context = await new_context(browser, locale="ru-RU")
-    page = await context.new_page()
-    await sign_in(page, stack, "police.riverton")
+    def the_email() -> dict | None:
+        return next((m for m in mailbox.messages if m["to"] == [POLICE_EMAIL]
+                     and family.code in m["subject"]), None)  # fmt: skip
+
+    email = await eventually(the_email, what="the referral email to the police")
+    assert email["subject"] == f"[{family.code}] Вашей организации отправлено направление"
+    assert "Услуга: Поддержка семьи" in email["body"] and "Срок: " in email["body"]
+    assert "Service:" not in email["body"] and CHILD_NAME not in email["body"]
+    await page.goto(f"{stack.console_url}/")
     await expect(page.locator("h1")).to_have_text("Входящие направления")
-    await check(page, "ru")
     await page.locator(".card", has_text=family.code).locator("a").click()
     await page.wait_for_url(re.compile(r"/incoming/[0-9a-f-]{36}$"))
     await check(page, "ru")

@@ -151,3 +151,38 @@ async def test_a_bulk_reader_gets_429_with_retry_after_and_the_refusal_is_counte
     actions = [entry["action"] for entry in audit.json()["items"]]
     assert actions.count("identity.read") == LIMIT + 1
     assert "identity.read_refused" in actions
+
+
+async def test_my_cases_are_the_ones_i_coordinate_in_my_municipality(
+    intake: ServiceHarness,
+) -> None:
+    """`coordinator=me` filters in intake (not the first page in the console): the cases the
+    caller coordinates, within their municipality; a supervisor may list a coordinator's."""
+    second = second_riverton_coordinator(intake.idp)
+    await intake.http.get("/v1/cases", headers=second)
+    mine, theirs = await _case(intake), await _case(intake)
+    assert (await _assign(intake, theirs, "coordinator.riverton.2")).status_code == 200
+
+    def ids(response: Any) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [case["id"] for case in response.json()["items"]]
+
+    me = {"coordinator": "me"}
+    assert ids(await intake.call(COORDINATOR, "GET", "/v1/cases", params=me)) == [mine["id"]]
+    assert ids(await intake.http.get("/v1/cases", params=me, headers=second)) == [theirs["id"]]
+    by_name = {"coordinator": "coordinator.riverton.2"}
+    assert ids(await intake.call("supervisor.riverton", "GET", "/v1/cases", params=by_name)) == [
+        theirs["id"]
+    ]
+    assert ids(await intake.call("supervisor.riverton", "GET", "/v1/cases", params=me)) == []
+    # Another municipality's coordinator naming ours: their own municipality only, so nothing.
+    lakeside = await intake.call("coordinator.lakeside", "GET", "/v1/cases",
+                                 params={"coordinator": COORDINATOR})  # fmt: skip
+    assert ids(lakeside) == []
+    # Who may not list cases at all, and who has no token, are refused before the filter.
+    assert (await intake.call("police.riverton", "GET", "/v1/cases", params=me)).status_code == 403
+    assert (await intake.http.get("/v1/cases", params=me)).status_code == 401
+    long = {"coordinator": "x" * 201}
+    refused = await intake.call(COORDINATOR, "GET", "/v1/cases", params=long)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"

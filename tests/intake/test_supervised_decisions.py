@@ -38,6 +38,12 @@ async def _events(intake: ServiceHarness, event_type: str) -> list[dict[str, Any
         return [row.data for row in rows]
 
 
+async def _allowed(intake: ServiceHarness, who: str) -> dict[str, list[str]]:
+    listed = await intake.call(who, "GET", "/v1/transfers", params={"status": "pending"})
+    assert listed.status_code == 200, listed.text
+    return {t["id"]: t["allowed_actions"] for t in listed.json()}
+
+
 async def test_coordinator_requests_and_supervisor_approves(intake: ServiceHarness) -> None:
     case = await _case(intake)
     requests = f"/v1/cases/{case['id']}/closure-requests"
@@ -126,6 +132,11 @@ async def test_transfer_decline_needs_the_receiving_supervisor_and_a_reason(
             json={"to_municipality": "lakeside"},
         )
     ).json()
+    # What each may do with it, as intake tells a client (the console's home page).
+    assert transfer["allowed_actions"] == []  # the requesting side decides nothing
+    assert await _allowed(intake, "coordinator.lakeside") == {transfer["id"]: []}
+    assert await _allowed(intake, "supervisor.lakeside") == {transfer["id"]: ["accept", "decline"]}
+    assert await _allowed(intake, SUPERVISOR) == {transfer["id"]: []}  # the sending side
     decline = f"/v1/transfers/{transfer['id']}/decline"
     for user in ("coordinator.lakeside", COORDINATOR):
         refused = await intake.call(user, "POST", decline, json={"reason": "no-capacity"})
@@ -136,6 +147,7 @@ async def test_transfer_decline_needs_the_receiving_supervisor_and_a_reason(
     )
     assert declined.status_code == 200
     assert declined.json()["decision_reason"] == "not-resident-here"
+    assert declined.json()["allowed_actions"] == []  # decided: nothing left to do
     [event] = await _events(intake, "homeward.transfer.declined.v1")
     assert event["reason_code"] == "not-resident-here"
 
@@ -167,6 +179,7 @@ async def test_with_the_setting_off_coordinators_decide_too(
             json={"to_municipality": "lakeside"},
         )
     ).json()
+    assert await _allowed(intake, "coordinator.lakeside") == {transfer["id"]: ["accept", "decline"]}
     accepted = await intake.call(
         "coordinator.lakeside", "POST", f"/v1/transfers/{transfer['id']}/accept"
     )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -202,7 +202,7 @@ class _Collector:
         self.messages: list[dict[str, Any]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content)
+        message = message_from_bytes(envelope.content, policy=policy.default)  # decoded headers
         self.messages.append(
             {"to": envelope.rcpt_tos, "subject": message["Subject"],
              "body": message.get_payload(decode=True).decode(), "raw": envelope.content.decode()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from homeward.common.testing.kafka import wait_for
 from tests.notifications.conftest import NotificationsHarness
 from tests.notifications.helpers import (
+    LAKESIDE_CASE,
+    RIVERTON_CASE,
     case_registered,
     coordinator_assigned,
     publish,
@@ -148,3 +150,39 @@ async def test_read_all_is_a_post_only_resource(notifications: NotificationsHarn
     assert wrong_method.headers["allow"] == "POST"
     not_an_id = await notifications.call("coordinator.riverton", "GET", "/v1/notifications/x1")
     assert not_an_id.status_code == 404
+
+
+async def test_a_case_s_notifications_are_the_caller_s_own_about_it(
+    notifications: NotificationsHarness,
+) -> None:
+    """`?case_id=`: the caller's notifications about that case (a family page's timeline);
+    never anyone else's, so another municipality's case or an unknown one gives nothing."""
+    await publish(notifications.broker, *case_registered())
+    await publish(notifications.broker, *case_registered(LAKESIDE_CASE, "HW-2ABC-D3", "lakeside"))
+    await publish(notifications.broker, *coordinator_assigned())
+    await publish(notifications.broker, *referral_event("blocked"))
+    kind, lakeside = coordinator_assigned("coordinator.lakeside", LAKESIDE_CASE)
+    await publish(notifications.broker, kind,
+                  lakeside | {"case_code": "HW-2ABC-D3", "municipality": "lakeside"})  # fmt: skip
+    await _until_inbox(notifications, "coordinator.riverton", 2)
+    await _until_inbox(notifications, "coordinator.lakeside", 1)
+
+    riverton = await notifications.inbox("coordinator.riverton", case_id=RIVERTON_CASE)
+    assert [i["case_code"] for i in riverton] == ["HW-7KQ3-M9", "HW-7KQ3-M9"]
+    assert await notifications.inbox("coordinator.riverton", case_id=LAKESIDE_CASE) == []
+    assert await notifications.inbox("coordinator.lakeside", case_id=RIVERTON_CASE) == []
+    lakeside_items = await notifications.inbox("coordinator.lakeside", case_id=LAKESIDE_CASE)
+    assert [i["case_code"] for i in lakeside_items] == ["HW-2ABC-D3"]
+    assert await notifications.inbox("coordinator.riverton", case_id="unknown") == []
+    page = await notifications.call("coordinator.riverton", "GET", "/v1/notifications",
+                                    params={"case_id": RIVERTON_CASE})  # fmt: skip
+    assert page.json()["total"] == 2
+    # Who reads no inbox, and who has no token, are refused before the filter.
+    refused = await notifications.call("auditor", "GET", "/v1/notifications",
+                                       params={"case_id": RIVERTON_CASE})  # fmt: skip
+    assert refused.status_code == 403
+    anonymous = await notifications.http.get("/v1/notifications", params={"case_id": "x" * 37})
+    assert anonymous.status_code == 401
+    too_long = await notifications.call("coordinator.riverton", "GET", "/v1/notifications",
+                                        params={"case_id": "x" * 37})  # fmt: skip
+    assert too_long.status_code == 422

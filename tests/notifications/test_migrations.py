@@ -3,6 +3,8 @@ the form of their case's municipality; nobody else's token reads them."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 
 from homeward.common.db import Database
@@ -45,4 +47,39 @@ async def test_user_scopes_move_to_their_cases_municipality(database_url: str) -
         "e1": "user:coordinator.riverton@riverton",
         "e2": "role:coordinator@riverton",
         "e3": "user:coordinator.lakeside",  # its case is unknown: read by nobody
+    }
+
+
+async def test_partner_opt_ins_get_their_agency_from_the_fake_role(database_url: str) -> None:
+    """Migration 0007: `agency:<id>` among an opt-in's roles becomes its agency column; every
+    existing opt-in stays in English (no locale)."""
+    await upgrade(database_url, MIGRATIONS, "0006")
+    database = Database(database_url)
+    try:
+        async with database.engine.begin() as conn:
+            for reader, roles in (
+                ("school", '["agency:riverton-primary-school", "partner"]'),
+                ("coordinator", '["coordinator"]'),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO notif_email_optins (reader, username, address, "
+                        "municipality, roles, opted_in_at) VALUES (:r, :r, 'a@b.example', "
+                        "'riverton', :roles, CURRENT_TIMESTAMP)"
+                    ),
+                    {"r": reader, "roles": roles},
+                )
+        await upgrade(database_url, MIGRATIONS)
+        async with database.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT reader, roles, agency_id, locale FROM notif_email_optins")
+            )
+            found = {reader: (roles, agency, locale) for reader, roles, agency, locale in rows}
+    finally:
+        await database.dispose()
+    decoded = {reader: (json.loads(roles) if isinstance(roles, str) else roles, agency, locale)
+               for reader, (roles, agency, locale) in found.items()}  # fmt: skip
+    assert decoded == {
+        "school": (["partner"], "riverton-primary-school", None),
+        "coordinator": (["coordinator"], None, None),
     }

@@ -100,7 +100,7 @@ async def test_scenario_with_known_identities_leaks_none_into_any_channel(
     for who in ("coordinator.riverton", "police.riverton"):
         seen.append(json.dumps(await notifications.inbox(who)))
     seen += [request["body"] for request in receiver.requests]
-    seen += [message["raw"] for message in collector.messages]
+    seen += [f"{m['raw']}\n{m['subject']}\n{m['body']}" for m in collector.messages]  # decoded too
     everything = "\n".join(seen)
     assert case["code"] in everything
     leaks = [secret for secret in FAMILY_SECRETS if secret in everything]

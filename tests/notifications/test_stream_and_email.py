@@ -172,7 +172,8 @@ async def test_partner_staff_opt_in_and_their_agency_s_referrals_reach_them_by_e
                          ("police.riverton", "police@riverton.example")):  # fmt: skip
         opt_in = await notifications.call(who, "PUT", "/v1/me/email", json={"address": address})
         assert opt_in.status_code == 200, opt_in.text
-    assert opt_in.json()["roles"] == ["agency:riverton-police", "partner"]
+    assert opt_in.json()["roles"] == ["partner"]
+    assert opt_in.json()["agency_id"] == "riverton-police"
 
     sent = referral_event("sent", agency="riverton-primary-school", agency_type="school",
                           service_category="school-enrolment")  # fmt: skip
@@ -190,6 +191,45 @@ async def test_partner_staff_opt_in_and_their_agency_s_referrals_reach_them_by_e
     assert email["to"] == ["school@riverton.example"]
     assert email["subject"] == "[HW-7KQ3-M9] A referral was sent to your agency"
     body = email["body"]
-    assert "Service: school-enrolment" in body and "Due: 2025-04-08" in body
+    assert "Service: School enrolment" in body and "Due: 08.04.2025" in body
     assert "https://homeward.example/app/referrals/8c3d2e5a-0000-4000-8000-000000000004" in body
     assert "P-4TXR-8N" not in body  # the case code, the service, the date and a link only
+
+
+async def test_a_russian_speaking_partner_is_emailed_in_russian(
+    notifications: NotificationsHarness, smtp: tuple[Any, int]
+) -> None:
+    """The language asked for at opt-in (else the token's `locale` claim) writes the subject
+    and every fixed line of the body; the case code, the date and the link stay as they are."""
+    collector, _ = smtp
+    police = await notifications.call(
+        "police.riverton", "PUT", "/v1/me/email",
+        json={"address": "police@riverton.example", "locale": "ru"},
+    )  # fmt: skip
+    assert police.status_code == 200, police.text
+    assert police.json()["locale"] == "ru"
+    claimed = await notifications.call(  # coordinator.lakeside's token says `locale: ru`
+        "coordinator.lakeside", "PUT", "/v1/me/email", json={"address": "c@lakeside.example"}
+    )
+    assert claimed.json()["locale"] == "ru"
+    unknown = await notifications.call(
+        "police.riverton", "PUT", "/v1/me/email",
+        json={"address": "police@riverton.example", "locale": "xx"},
+    )  # fmt: skip
+    assert unknown.status_code == 422
+    sent = referral_event("sent", service_category="legal-aid", acceptance_due_at="2025-04-08")
+    await publish(notifications.broker, *sent)
+
+    async def emailed() -> bool:
+        return len(collector.messages) >= 1
+
+    await wait_for(emailed)
+    [email] = collector.messages
+    assert email["to"] == ["police@riverton.example"]
+    assert email["subject"] == "[HW-7KQ3-M9] Вашей организации отправлено направление"
+    body = email["body"]
+    assert "Дело: HW-7KQ3-M9" in body and "Услуга: Юридическая помощь" in body
+    assert "Срок: 08.04.2025" in body
+    assert "Открыть в Homeward" in body
+    assert "https://homeward.example/app/referrals/8c3d2e5a-0000-4000-8000-000000000004" in body
+    assert "Case:" not in body and "Service:" not in body and "P-4TXR-8N" not in body

@@ -96,8 +96,19 @@ class Intake(Api):
     async def me(self) -> Json:
         return await self.get("/v1/me")
 
-    async def cases(self, *, status: str | None, limit: int, offset: int) -> Json:
-        return await self.get("/v1/cases", status=status, limit=limit, offset=offset)
+    async def cases(
+        self, *, status: str | None, limit: int, offset: int, coordinator: str | None = None
+    ) -> Json:
+        """A page of the municipality's cases; `coordinator="me"`: the caller's own."""
+        return await self.get(
+            "/v1/cases", status=status, limit=limit, offset=offset, coordinator=coordinator
+        )
+
+    async def coordinators(self) -> Json:
+        return await self.get("/v1/coordinators")
+
+    async def assign_coordinator(self, case_id: str, username: str) -> Json:
+        return await self.put(f"/v1/cases/{case_id}/coordinator", {"coordinator": username})
 
     async def case(self, case_id: str) -> Json:
         return await self.get(f"/v1/cases/{case_id}")
@@ -237,9 +248,21 @@ class Documents(Api):
 
 
 class Notifications(Api):
-    async def inbox(self, *, unread_only: bool = False, limit: int = 20, offset: int = 0) -> Json:
+    async def inbox(
+        self,
+        *,
+        unread_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+        case_id: str | None = None,
+    ) -> Json:
+        """The caller's notifications; `case_id`: only those about that case."""
         return await self.get(
-            "/v1/notifications", unread_only=unread_only, limit=limit, offset=offset
+            "/v1/notifications",
+            unread_only=unread_only,
+            limit=limit,
+            offset=offset,
+            case_id=case_id,
         )
 
     async def unread(self) -> int:
@@ -260,8 +283,8 @@ class Notifications(Api):
                 return None
             raise
 
-    async def opt_in_email(self, address: str) -> Json:
-        return await self.put("/v1/me/email", {"address": address})
+    async def opt_in_email(self, address: str, *, locale: str) -> Json:
+        return await self.put("/v1/me/email", {"address": address, "locale": locale})
 
     async def opt_out_email(self) -> None:
         await self.delete("/v1/me/email")

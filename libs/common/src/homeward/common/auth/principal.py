@@ -32,6 +32,8 @@ class Principal:
     municipality: str | None = None
     username: str | None = None
     client_id: str | None = None
+    # The user's language as the identity provider knows it (`ru`, `kk-KZ`), if it does.
+    locale: str | None = None
     # When the token stops vouching for the caller: a long-lived connection ends there.
     expires_at: datetime | None = None
 
@@ -55,6 +57,7 @@ class Principal:
             municipality=_text(claims.get("municipality")),
             username=_text(claims.get("preferred_username")),
             client_id=_text(claims.get("azp")),
+            locale=_text(claims.get("locale")),
             expires_at=_time(claims.get("exp")),
         )
 

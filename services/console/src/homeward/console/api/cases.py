@@ -46,31 +46,40 @@ async def caseload(
     apis = viewer.apis()
     listing = await apis.intake.cases(
         status=None if status == "all" else status,
-        limit=100 if mine else PAGE_SIZE,
-        offset=0 if mine else (page - 1) * PAGE_SIZE,
+        coordinator="me" if mine else None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
-    items = listing["items"]
-    if mine:
-        # The API has no filter by coordinator yet: the first hundred, filtered here.
-        items = [c for c in items if c["coordinator"] == viewer.user.get("username")]
-    total = len(items) if mine else listing["total"]
+    total = listing["total"]
     pages = max(1, -(-total // PAGE_SIZE))
     return viewer.render(
-        "caseload.html", cases=items, total=total, page=page, pages=pages, mine=mine, status=status
+        "caseload.html",
+        cases=listing["items"],
+        total=total,
+        page=page,
+        pages=pages,
+        mine=mine,
+        status=status,
     )
+
+
+# The newest notifications about the case on its timeline (the inbox keeps them all).
+TIMELINE_NOTIFICATIONS = 50
 
 
 async def family(apis: Apis, case_id: str) -> dict[str, Any]:
-    """Everything the family page shows, in six API calls whatever the family's size: the
+    """Everything the family page shows, in seven API calls whatever the family's size: the
     case first (a case the user may not see stops there), then its referrals, assessments,
-    consents, receiving family and documents' readiness together."""
+    consents, receiving family, documents' readiness and the user's notifications about the
+    case together."""
     case = await apis.intake.case(case_id)
-    referrals, assessments, consents, receiving, readiness = await asyncio.gather(
+    referrals, assessments, consents, receiving, readiness, told = await asyncio.gather(
         apis.referrals.referrals(case_id=case_id, limit=100),
         apis.intake.case_assessments(case_id),
         apis.intake.case_consents(case_id),
         _absent_as_none(apis.intake.receiving_family(case_id)),
         _readiness(apis, case_id),
+        apis.notifications.inbox(case_id=case_id, limit=TIMELINE_NOTIFICATIONS),
     )
     people = []
     for person in case["persons"]:
@@ -84,7 +93,7 @@ async def family(apis: Apis, case_id: str) -> dict[str, Any]:
         })  # fmt: skip
     return {"case": case, "people": people, "referrals": referrals["items"],
             "receiving": receiving,
-            "timeline": timeline(case, people, referrals["items"])}  # fmt: skip
+            "timeline": timeline(case, people, referrals["items"], told["items"])}  # fmt: skip
 
 
 async def _absent_as_none(call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
@@ -129,9 +138,14 @@ def consent_matrix(consents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def timeline(
-    case: dict[str, Any], people: list[dict[str, Any]], referrals: list[dict[str, Any]]
+    case: dict[str, Any],
+    people: list[dict[str, Any]],
+    referrals: list[dict[str, Any]],
+    notifications: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """One story of the case across the services, newest first, from what the page read."""
+    """One story of the case across the services, newest first, from what the page read:
+    intake's, referrals' and what the user was told about the case (notifications, which
+    carry documents' news too: tasks raised, documents expiring or expired)."""
     events: list[dict[str, Any]] = [{"at": case["registered_at"], "kind": "registered"}]
     if case["closed_at"]:
         events.append({"at": case["closed_at"], "kind": "closed", "code": case["close_reason"]})
@@ -173,6 +187,8 @@ def timeline(
                         "state": r["state"],
                     }
                 )
+    for n in notifications:
+        events.append({"at": n["created_at"], "kind": "notified", "code": n["event_type"]})
     return sorted(events, key=lambda e: e["at"], reverse=True)
 
 

@@ -1,5 +1,6 @@
 """Email opt-in for the signed-in user: their own address, to get their notifications by
-email too (what an email says: a case code, a service, a deadline and a link, never a name).
+email too (what an email says: a case code, a service, a deadline and a link, never a name),
+in the language of the page they opted in from.
 
 API calls: the opt-in (1); a change (1, then the page again: 1).
 """
@@ -37,7 +38,7 @@ async def opt_in(viewer: SignedIn, form: SignedInForm) -> Response:
         state.errors["address"] = _("Enter an email address, like name@example.org")
     else:
         try:
-            await viewer.apis().notifications.opt_in_email(address)
+            await viewer.apis().notifications.opt_in_email(address, locale=viewer.locale)
             return RedirectResponse("/email?done=on", status_code=303)
         except ApiRefusal as refusal:
             if refusal.status in (401, 403):

@@ -1,5 +1,6 @@
-"""Guided flows on a case, each a plain form: assess, consent, transfer, close, register,
-and show an identity for a stated purpose (on that page view only)."""
+"""Guided flows on a case, each a plain form: assess, consent, assign the coordinator,
+transfer, close, register, and show an identity for a stated purpose (on that page view
+only)."""
 
 from __future__ import annotations
 
@@ -209,6 +210,45 @@ async def show_identity(
         identity=identity,
         status_code=200 if identity else 422,
     )
+
+
+# --- the coordinator ----------------------------------------------------------------------
+
+
+async def _coordinator_page(
+    viewer: Viewer, case: dict[str, Any], state: FormState, status_code: int = 200
+) -> Response:
+    """A picker of the municipality's known coordinators (intake's list): never free text."""
+    listed = await viewer.apis().intake.coordinators()
+    choices = [(c["username"], c["username"]) for c in listed["items"]]
+    if not state.values and case["coordinator"]:
+        state.values["coordinator"] = case["coordinator"]
+    return viewer.render(
+        "flows/coordinator.html", case=case, form=state, choices=choices, status_code=status_code
+    )
+
+
+@router.get("/{case_id}/coordinator", include_in_schema=False)
+async def coordinator_form(viewer: SignedIn, case_id: str) -> Response:
+    case = await viewer.apis().intake.case(case_id)
+    return await _coordinator_page(viewer, case, FormState())
+
+
+@router.post("/{case_id}/coordinator", include_in_schema=False)
+async def assign_coordinator(viewer: SignedIn, form: SignedInForm, case_id: str) -> Response:
+    case = await viewer.apis().intake.case(case_id)
+    _ = viewer.gettext
+    state = FormState.of(form)
+    username = state.require("coordinator", _("Choose the coordinator of the case"))
+    if not state.errors:
+        try:
+            await viewer.apis().intake.assign_coordinator(case_id, username)
+            return _done(case_id, "coordinator")
+        except ApiRefusal as refusal:
+            state.refused(refusal, _, {"coordinator": "coordinator"})
+            # Intake's refusal says no more than "not assignable" (whoever it is).
+            state.errors.setdefault("coordinator", _("Choose one of the coordinators in the list"))
+    return await _coordinator_page(viewer, case, state, 422)
 
 
 # --- transfer and closing ----------------------------------------------------------------

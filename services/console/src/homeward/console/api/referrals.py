@@ -1,7 +1,8 @@
 """Referring a person, step by step, with the gates shown before anything is sent.
 
 Step 1 (GET, no JavaScript needed): the person and the service category, the person's needs
-beside them. Step 2: agencies offering that category in the municipality, with capacity.
+beside them. Step 2: agencies offering that category in the municipality, with capacity (one
+not taking referrals is shown but cannot be chosen; a waiting list is shown as such).
 Creating makes a draft: its page shows what would block it (consent, documents) and the
 sequencing warning, and only then offers "Send".
 """
@@ -35,6 +36,7 @@ NEED_TO_CATEGORY = {
 }
 FILTERS = ("blocked", "answers", "open", "all")
 OPEN_STATES = {"draft", "requested", "accepted", "in-progress", "on-hold"}
+CLOSED = "closed"  # an agency's capacity when it takes no new referrals
 
 
 async def _refer_context(
@@ -95,6 +97,7 @@ async def _refer_context(
             )
             for a in agencies
         ],
+        "closed_agencies": [a["id"] for a in agencies if a["capacity"] == CLOSED],
         "needs": latest,
     }
 
@@ -120,6 +123,9 @@ async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) ->
     if context["category"] is None:
         state.errors["category"] = _("Choose the service")
     agency = state.require("agency", _("Choose the agency"))
+    not_taking = _("This agency is not taking referrals now: choose another one")
+    if agency in context["closed_agencies"]:
+        state.errors["agency"] = not_taking
     reason = state.text("reason")
     if len(reason) < 3:
         state.errors["reason"] = _("Say in a few words why the person needs this service")
@@ -150,7 +156,17 @@ async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) ->
                     "person_id": "person",
                 },
             )
+            if refusal.status == 422 and await _closed(viewer, agency):  # closed meanwhile
+                state.errors["agency"] = not_taking
     return viewer.render("referrals/new.html", form=state, status_code=422, **context)
+
+
+async def _closed(viewer: Viewer, agency_id: str) -> bool:
+    """Whether the agency's capacity is closed now (the API's 422 says so only in English)."""
+    try:
+        return (await viewer.apis().referrals.agency(agency_id))["capacity"] == CLOSED
+    except ApiRefusal:
+        return False
 
 
 @router.get("/referrals/{referral_id}", include_in_schema=False)

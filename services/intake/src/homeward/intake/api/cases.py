@@ -39,10 +39,19 @@ async def list_cases(
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
     placement: Placement | None = None,
     municipality: Annotated[str | None, Query(max_length=100)] = None,
+    coordinator: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="`me` for the cases you coordinate, else a coordinator's username "
+            "(see GET /v1/coordinators)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> CasePage:
-    """List the cases of your municipality (no identities), newest first."""
+    """List the cases of your municipality (no identities), newest first; `coordinator=me`:
+    the cases you coordinate."""
     max_page = request.app.state.parts.settings.max_page_size
     limit = min(limit, max_page)
     listing = await handlers.list_cases(
@@ -51,6 +60,7 @@ async def list_cases(
         status=case_status.value if case_status else None,
         placement=placement.value if placement else None,
         municipality=municipality,
+        coordinator=coordinator,
         limit=limit,
         offset=offset,
     )

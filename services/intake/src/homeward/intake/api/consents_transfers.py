@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import CaseReader, CaseWriter, Decider
+from homeward.intake.api.deps import CaseReader, CaseWriter, Decider, DecidingMunicipality
 from homeward.intake.api.schemas import ConsentView, ExpiringConsentView, TransferView
 from homeward.intake.api.views import consent_view, transfer_view
 from homeward.intake.commands import DeclineTransfer, GrantConsent, RequestTransfer
@@ -101,24 +101,31 @@ async def revoke_consent(
     status_code=status.HTTP_201_CREATED,
 )
 async def request_transfer(
-    case_id: str, command: RequestTransfer, principal: CaseWriter, session: SessionDep
+    case_id: str,
+    command: RequestTransfer,
+    principal: CaseWriter,
+    session: SessionDep,
+    decides_for: DecidingMunicipality,
 ) -> TransferView:
     """Ask another municipality to take over the case."""
     transfer, case = await transfers.request_transfer(
         session, principal=principal, case_id=case_id, command=command
     )
-    return transfer_view(transfer, case)
+    return transfer_view(transfer, case, decides_for=decides_for)
 
 
 @router.get("/transfers", name="list_transfers", response_model=list[TransferView])
 async def list_transfers(
-    principal: CaseReader, session: SessionDep, status: TransferStatus | None = None
+    principal: CaseReader,
+    session: SessionDep,
+    decides_for: DecidingMunicipality,
+    status: TransferStatus | None = None,
 ) -> list[TransferView]:
     """Transfers into or out of your municipality, newest first."""
     found = await transfers.list_transfers(
         session, principal=principal, status=status.value if status else None
     )
-    return [transfer_view(transfer, case) for transfer, case in found]
+    return [transfer_view(transfer, case, decides_for=decides_for) for transfer, case in found]
 
 
 @router.post(
@@ -128,13 +135,13 @@ async def list_transfers(
     response_model=TransferView,
 )
 async def accept_transfer(
-    transfer_id: str, principal: Decider, session: SessionDep
+    transfer_id: str, principal: Decider, session: SessionDep, decides_for: DecidingMunicipality
 ) -> TransferView:
     """Accept a transfer into your municipality: the case and its access move to you."""
     transfer, case = await transfers.accept_transfer(
         session, principal=principal, transfer_id=transfer_id
     )
-    return transfer_view(transfer, case)
+    return transfer_view(transfer, case, decides_for=decides_for)
 
 
 @router.post(
@@ -144,10 +151,14 @@ async def accept_transfer(
     response_model=TransferView,
 )
 async def decline_transfer(
-    transfer_id: str, command: DeclineTransfer, principal: Decider, session: SessionDep
+    transfer_id: str,
+    command: DeclineTransfer,
+    principal: Decider,
+    session: SessionDep,
+    decides_for: DecidingMunicipality,
 ) -> TransferView:
     """Decline a transfer into your municipality with a reason; the case stays where it is."""
     transfer, case = await transfers.decline_transfer(
         session, principal=principal, transfer_id=transfer_id, command=command
     )
-    return transfer_view(transfer, case)
+    return transfer_view(transfer, case, decides_for=decides_for)

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from homeward.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from homeward.common.crypto import IdentityVault
 from homeward.common.errors import Forbidden
+from homeward.intake.domain.transfers import normalise_municipality
 from homeward.intake.settings import IntakeSettings
 
 
@@ -32,15 +33,27 @@ CaseReader = Annotated[Principal, Depends(_seen(Role.COORDINATOR, Role.SUPERVISO
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 
 
-async def _decider(request: Request, principal: CurrentPrincipal) -> Principal:
+def _decides(request: Request, principal: Principal) -> bool:
     """Who decides transfers and closures: supervisors, or (setting off) coordinators too."""
     settings: IntakeSettings = request.app.state.parts.settings
     if settings.supervisors_decide_transfers_and_closures:
-        if not principal.has_any(Role.SUPERVISOR):
-            raise Forbidden("a supervisor decides transfers and closures; ask yours")
-    elif not principal.has_any(Role.COORDINATOR, Role.SUPERVISOR):
-        raise Forbidden("this operation needs one of the roles: coordinator, supervisor")
-    return principal
+        return principal.has_any(Role.SUPERVISOR)
+    return principal.has_any(Role.COORDINATOR, Role.SUPERVISOR)
+
+
+async def _decider(request: Request, principal: CurrentPrincipal) -> Principal:
+    if _decides(request, principal):
+        return principal
+    settings: IntakeSettings = request.app.state.parts.settings
+    if settings.supervisors_decide_transfers_and_closures:
+        raise Forbidden("a supervisor decides transfers and closures; ask yours")
+    raise Forbidden("this operation needs one of the roles: coordinator, supervisor")
+
+
+async def _deciding_municipality(request: Request, principal: CurrentPrincipal) -> str | None:
+    if not principal.municipality or not _decides(request, principal):
+        return None
+    return normalise_municipality(principal.municipality)
 
 
 # The OpenAPI document lists a 403 for routes whose dependency names the roles it admits.
@@ -48,6 +61,9 @@ _decider.required_roles = frozenset({Role.COORDINATOR, Role.SUPERVISOR})  # type
 
 # Transfers into, and closures of, the municipality's cases.
 Decider = Annotated[Principal, Depends(_decider)]
+# The municipality whose incoming transfers the caller may decide (None: they decide none),
+# so that a transfer's `allowed_actions` tell a client whether to offer the decision.
+DecidingMunicipality = Annotated[str | None, Depends(_deciding_municipality)]
 # Partner agency staff and partner systems (client credentials) alike.
 PartnerAgency = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
 DocumentsOfficer = Annotated[Principal, Depends(require_roles(Role.DOCUMENTS_OFFICER))]

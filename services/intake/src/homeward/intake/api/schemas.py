@@ -225,6 +225,7 @@ class TransferView(View):
                 "requested_at": "2025-04-01T08:00:00Z",
                 "decided_at": None,
                 "decision_reason": None,
+                "allowed_actions": ["accept", "decline"],
             }
         },
     )
@@ -238,6 +239,9 @@ class TransferView(View):
     requested_at: datetime
     decided_at: datetime | None
     decision_reason: str | None
+    # What the caller may do with it: `accept` and `decline` when it is pending, into their
+    # municipality, and they decide transfers (supervisors; coordinators with the setting off).
+    allowed_actions: list[str]
 
 
 class ClosureRequestView(View):

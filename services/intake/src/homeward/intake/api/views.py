@@ -80,7 +80,9 @@ def consent_view(consent: ConsentRow) -> ConsentView:
     )
 
 
-def transfer_view(transfer: TransferRow, case: CaseRow) -> TransferView:
+def transfer_view(transfer: TransferRow, case: CaseRow, *, decides_for: str | None) -> TransferView:
+    """`decides_for`: the municipality whose incoming transfers the caller may decide."""
+    decidable = transfer.status == "pending" and transfer.to_municipality == decides_for
     return TransferView(
         id=transfer.id,
         case_id=transfer.case_id,
@@ -91,6 +93,7 @@ def transfer_view(transfer: TransferRow, case: CaseRow) -> TransferView:
         requested_at=transfer.requested_at,
         decided_at=transfer.decided_at,
         decision_reason=transfer.decision_reason,
+        allowed_actions=["accept", "decline"] if decidable else [],
     )
 
 

@@ -17,7 +17,7 @@ from homeward.common.codes import CodeKind, parse_code
 from homeward.common.contracts.intake import CaseRegistered, CoordinatorAssigned, PersonAdded
 from homeward.common.crypto import FieldCipher, IdentityVault
 from homeward.common.db import utcnow
-from homeward.common.errors import NotFound
+from homeward.common.errors import NotFound, Unprocessable
 from homeward.intake.adapters.tables import CaseRow, IdentityRow, PersonRow
 from homeward.intake.commands import AssignCoordinator, NewPerson, RegisterCase
 from homeward.intake.domain.cases import CaseStatus
@@ -270,6 +270,10 @@ class CaseListing:
     total: int
 
 
+# `GET /v1/cases?coordinator=me`: the caller's own caseload.
+ME = "me"
+
+
 async def list_cases(
     session: AsyncSession,
     *,
@@ -277,6 +281,7 @@ async def list_cases(
     status: str | None,
     placement: str | None,
     municipality: str | None,
+    coordinator: str | None,
     limit: int,
     offset: int,
 ) -> CaseListing:
@@ -284,6 +289,12 @@ async def list_cases(
     if municipality is not None and municipality.strip().lower() != own:
         return CaseListing(cases=[], total=0)  # other municipalities hold nothing for you
     conditions = [CaseRow.municipality == own]
+    if coordinator == ME:
+        if not principal.username:
+            raise Unprocessable("coordinator=me: your token carries no username")
+        coordinator = principal.username
+    if coordinator is not None:
+        conditions.append(CaseRow.coordinator == coordinator)
     if status is not None:
         conditions.append(CaseRow.status == status)
     if placement is not None:

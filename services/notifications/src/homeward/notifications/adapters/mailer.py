@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 
 import aiosmtplib
 
@@ -18,11 +19,12 @@ class SmtpMailer:
         return bool(self.settings.smtp_host)
 
     async def send(self, *, to: str, subject: str, body: str) -> None:
-        message = EmailMessage()
+        # The legacy message class: the modern one's folding drops the space between two
+        # encoded words (a long Russian subject loses one), `Header` folds inside them.
+        message = MIMEText(body, "plain", "utf-8")
         message["From"] = self.settings.smtp_sender
         message["To"] = to
-        message["Subject"] = subject
-        message.set_content(body)
+        message["Subject"] = Header(subject, "utf-8")
         settings = self.settings
         await aiosmtplib.send(
             message,

@@ -126,6 +126,10 @@ class EmailOptInRow(SQLModel, table=True):
     address: str = Field(max_length=320)
     municipality: str = Field(max_length=100)
     roles: list[str] = Field(sa_type=sa.JSON)
+    # A partner's agency (what is addressed to the agency reaches its opted-in staff).
+    agency_id: str | None = Field(default=None, index=True, max_length=100)
+    # The language of their emails (None: English).
+    locale: str | None = Field(default=None, max_length=8)
     opted_in_at: datetime = Field(sa_type=UTCDateTime)
 
 

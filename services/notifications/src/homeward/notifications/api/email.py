@@ -18,7 +18,9 @@ async def opt_in_email(
     body: EmailOptIn, principal: EmailSubscriber, session: SessionDep
 ) -> EmailOptInView:
     """Receive your notifications by email too, at this address of yours."""
-    row = await handlers.opt_in(session, principal=principal, address=body.address)
+    row = await handlers.opt_in(
+        session, principal=principal, address=body.address, locale=body.locale
+    )
     return EmailOptInView.model_validate(row)
 
 

@@ -35,14 +35,19 @@ async def list_notifications(
     session: SessionDep,
     settings: SettingsDep,
     unread_only: bool = False,
+    case_id: Annotated[
+        str | None, Query(max_length=36, description="only those about this case")
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> NotificationPage:
-    """Your notifications (addressed to you, your role or your agency): unread first."""
+    """Your notifications (addressed to you, your role or your agency): unread first; with
+    `case_id`, those about that case (a case page's history)."""
     limit = min(limit, settings.max_page_size)
     page = await handlers.list_inbox(
-        session, principal=principal, unread_only=unread_only, limit=limit, offset=offset
-    )
+        session, principal=principal, unread_only=unread_only, limit=limit, offset=offset,
+        case_id=case_id,
+    )  # fmt: skip
     return NotificationPage(
         items=[NotificationView.of(item) for item in page.items],
         total=page.total,

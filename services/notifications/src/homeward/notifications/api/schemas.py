@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,10 +58,12 @@ class MarkedCount(BaseModel):
 
 class EmailOptIn(Command):
     model_config = ConfigDict(
-        json_schema_extra={"example": {"address": "coordinator@riverton.example"}}
+        json_schema_extra={"example": {"address": "coordinator@riverton.example", "locale": "ru"}}
     )
 
     address: str = Field(max_length=320, pattern=r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    # The language of the emails; by default the token's `locale` claim, else English.
+    locale: Literal["en", "ru", "kk", "uz"] | None = None
 
 
 class RowView(BaseModel):
@@ -73,6 +76,8 @@ class EmailOptInView(RowView):
     address: str
     municipality: str
     roles: list[str]
+    agency_id: str | None
+    locale: str | None
     opted_in_at: datetime
 
 

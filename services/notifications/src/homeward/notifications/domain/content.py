@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeward.notifications.domain.facts import RoutedEvent
+from homeward.notifications.domain.languages import (
+    CASE_LINE,
+    DUE_LINE,
+    LINK_LINE,
+    SERVICE_LINE,
+    SERVICE_NAMES,
+    translator,
+)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
 CODE = re.compile(r"^[A-Z]{1,3}-[A-Z0-9]{2,8}(-[A-Z0-9]{1,8})?$")  # HW-7KQ3-M9, P-4TXR-8N
@@ -95,14 +103,19 @@ def link_for(details: dict[str, str], *, app_base_url: str) -> str:
     return f"{base}/notifications"
 
 
-def email_text(content: Content) -> tuple[str, str]:
-    """Subject and body of an email: the case code, what happened and a link, nothing else."""
+def email_text(content: Content, locale: str | None) -> tuple[str, str]:
+    """Subject and body of an email in the reader's language: the case code, what happened,
+    the service, the deadline and a link, nothing else."""
+    _ = translator(locale)
     case = content.case_code or "Homeward"
-    subject = f"[{case}] {content.summary}"
-    lines = [f"{content.summary}.", "", f"Case: {case}"]
+    summary = _(content.summary)
+    subject = f"[{case}] {summary}"
+    lines = [f"{summary}.", "", _(CASE_LINE) % {"case": case}]
     if service := content.details.get("service_category"):
-        lines.append(f"Service: {service}")
+        name = SERVICE_NAMES.get(service)
+        lines.append(_(SERVICE_LINE) % {"service": _(name) if name else service})
     if due := next((content.details[f] for f in DUE_FIELDS if f in content.details), None):
-        lines.append(f"Due: {due[:10]}")
-    lines.append(f"Open in Homeward (sign in first): {content.link}")
+        day = due[:10]
+        lines.append(_(DUE_LINE) % {"date": f"{day[8:10]}.{day[5:7]}.{day[:4]}"})
+    lines.append(_(LINK_LINE) % {"link": content.link})
     return subject, "\n".join(lines) + "\n"

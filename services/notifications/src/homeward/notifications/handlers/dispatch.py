@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, Table, cast, insert, or_, text
+from sqlalchemy import Table, insert, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +48,14 @@ INSERT_NOTIFICATIONS = insert(NOTIFICATIONS).returning(
 )
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where an opted-in reader's email goes, and in which language (None: English)."""
+
+    address: str
+    locale: str | None
+
+
 @dataclass
 class Lookups:
     """Who receives what beyond the inbox: an agency's active webhook subscriptions, and
@@ -55,7 +63,7 @@ class Lookups:
     once, then kept for the rest of the lookups' life (see `lookups_of`)."""
 
     subscriptions: dict[str, list[SubscriptionRow]] = field(default_factory=dict)
-    addresses: dict[Recipient, list[str]] = field(default_factory=dict)
+    addresses: dict[Recipient, list[Address]] = field(default_factory=dict)
 
     async def load(self, session: AsyncSession, recipients: Sequence[Recipient]) -> None:
         """Read what is not known yet about `recipients`: one query per kind at most."""
@@ -80,27 +88,20 @@ class Lookups:
 
     async def _load_addresses(self, session: AsyncSession, staff: list[Recipient]) -> None:
         # Both scopes read `<who>@<municipality>`: a user's address only if they opted in
-        # from that municipality, a role's for its staff there.
+        # from that municipality, a role's for its staff there; an agency's, its staff's.
         users = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.USER}
         roles = {r: r.value.partition("@") for r in staff if r.kind is ScopeKind.ROLE}
         municipalities = {municipality for _, _, municipality in roles.values()}
         usernames = {username for username, _, _ in users.values()}
-        # Partner staff's opt-ins hold their agency's scope among the roles (a JSON list).
-        agencies = [r.key for r in staff if r.kind is ScopeKind.AGENCY]
-        as_text = cast(col(EmailOptInRow.roles), String)
+        agencies = {r.value for r in staff if r.kind is ScopeKind.AGENCY}
         rows = (
             await session.exec(
-                select(
-                    EmailOptInRow.username,
-                    EmailOptInRow.municipality,
-                    EmailOptInRow.roles,
-                    EmailOptInRow.address,
-                )
+                select(EmailOptInRow)
                 .where(
                     or_(
                         col(EmailOptInRow.username).in_(usernames),
                         col(EmailOptInRow.municipality).in_(municipalities),
-                        *(as_text.like(f'%"{agency}"%') for agency in agencies),
+                        col(EmailOptInRow.agency_id).in_(agencies),
                     )
                 )
                 .order_by(col(EmailOptInRow.reader))
@@ -110,20 +111,18 @@ class Lookups:
             if recipient.kind is ScopeKind.USER:
                 username, _, municipality = users[recipient]
                 wanted = [
-                    row.address
+                    row
                     for row in rows
                     if row.username == username and row.municipality == municipality
                 ]
             elif recipient.kind is ScopeKind.AGENCY:
-                wanted = [row.address for row in rows if recipient.key in row.roles]
+                wanted = [row for row in rows if row.agency_id == recipient.value]
             else:
                 role, _, municipality = roles[recipient]
                 wanted = [
-                    row.address
-                    for row in rows
-                    if row.municipality == municipality and role in row.roles
+                    row for row in rows if row.municipality == municipality and role in row.roles
                 ]
-            self.addresses[recipient] = wanted
+            self.addresses[recipient] = [Address(row.address, row.locale) for row in wanted]
 
 
 def lookups_of(session: AsyncSession) -> Lookups:
@@ -176,14 +175,14 @@ async def dispatch(
         created.update((kind, recipient.kind.value) for recipient in recipients)
     lookups = lookups or Lookups()
     await lookups.load(session, recipients)
-    email: tuple[str, str] | None = None
+    emails: dict[str | None, tuple[str, str]] = {}  # by language, each written once
     for recipient, item in zip(recipients, items, strict=True):
         if recipient.kind is ScopeKind.AGENCY:
             _queue_webhooks(session, item, lookups.subscriptions[recipient.value])
-        addresses = lookups.addresses.get(recipient, [])
-        if addresses:
-            email = email or email_text(content)
-            _queue_emails(session, item, addresses, email)
+        for address in lookups.addresses.get(recipient, []):
+            if address.locale not in emails:
+                emails[address.locale] = email_text(content, address.locale)
+            _queue_email(session, item, address.address, emails[address.locale])
     session.info[WROTE_NOTIFICATIONS] = True
     return items
 
@@ -253,19 +252,18 @@ def new_delivery(
     )
 
 
-def _queue_emails(
-    session: AsyncSession, item: NotificationRow, addresses: Sequence[str], email: tuple[str, str]
+def _queue_email(
+    session: AsyncSession, item: NotificationRow, address: str, email: tuple[str, str]
 ) -> None:
     assert item.id is not None
     subject, body = email
-    for address in addresses:
-        session.add(
-            EmailRow(
-                notification_id=item.id,
-                address=address,
-                subject=subject,
-                body=body,
-                status="pending",
-                next_attempt_at=item.created_at,
-            )
+    session.add(
+        EmailRow(
+            notification_id=item.id,
+            address=address,
+            subject=subject,
+            body=body,
+            status="pending",
+            next_attempt_at=item.created_at,
         )
+    )

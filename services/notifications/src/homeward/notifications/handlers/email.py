@@ -1,7 +1,7 @@
 """Email opt-in: a coordinator, supervisor or partner agency's staff member registers their
-own address (there is no user directory here). Roles and municipality are copied from the
-token at opt-in; for partner staff the roles also hold their agency's scope (`agency:<id>`),
-so that what is addressed to the agency reaches them too."""
+own address (there is no user directory here). Roles, municipality and, for partner staff,
+the agency are copied from the token at opt-in, so that what is addressed to the agency
+reaches them too; the language is the one they ask for, else their token's `locale`."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from homeward.common.auth import Principal, Role
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound, Unprocessable
 from homeward.notifications.adapters.tables import EmailOptInRow
-from homeward.notifications.domain.scopes import Recipient
+from homeward.notifications.domain.languages import supported
 
 
-async def opt_in(session: AsyncSession, *, principal: Principal, address: str) -> EmailOptInRow:
+async def opt_in(
+    session: AsyncSession, *, principal: Principal, address: str, locale: str | None = None
+) -> EmailOptInRow:
     if not principal.username or not principal.municipality:
         raise Unprocessable("your token carries no username or municipality")
-    if Role.PARTNER in principal.roles and not principal.agency_id:
+    partner = Role.PARTNER in principal.roles
+    if partner and not principal.agency_id:
         raise Unprocessable("your token names no agency")
     row = await session.get(EmailOptInRow, principal.actor) or EmailOptInRow(
         reader=principal.actor,
@@ -29,18 +32,12 @@ async def opt_in(session: AsyncSession, *, principal: Principal, address: str) -
     )
     row.address, row.opted_in_at = address, utcnow()
     row.username, row.municipality = principal.username, principal.municipality
-    row.roles = email_scopes(principal)
+    row.roles = sorted(role.value for role in principal.roles)
+    row.agency_id = principal.agency_id if partner else None
+    row.locale = supported(locale or principal.locale)
     session.add(row)
     await session.commit()
     return row
-
-
-def email_scopes(principal: Principal) -> list[str]:
-    """The token's roles, and a partner's agency scope (what the agency is sent, they are)."""
-    scopes = [role.value for role in principal.roles]
-    if Role.PARTNER in principal.roles and principal.agency_id:
-        scopes.append(Recipient.agency(principal.agency_id).key)
-    return sorted(scopes)
 
 
 async def read_opt_in(session: AsyncSession, *, principal: Principal) -> EmailOptInRow:

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from homeward.common.auth import Principal
 from homeward.common.db import utcnow
 from homeward.common.errors import NotFound
-from homeward.notifications.adapters.tables import NotificationRow, ReceiptRow
+from homeward.notifications.adapters.tables import CaseFactsRow, NotificationRow, ReceiptRow
 from homeward.notifications.domain.scopes import scopes_of
 
 
@@ -49,12 +49,25 @@ def _in_inbox(principal: Principal, scopes: Sequence[str], *columns: Any) -> Sel
 
 
 async def list_inbox(
-    session: AsyncSession, *, principal: Principal, unread_only: bool, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    unread_only: bool,
+    limit: int,
+    offset: int,
+    case_id: str | None = None,
 ) -> InboxPage:
-    """Unread first, newest first within each group."""
+    """Unread first, newest first within each group; `case_id`: only those about that case
+    (still only the caller's own: a case they are told nothing about gives an empty page)."""
     scopes = _scope_keys(principal)
+    about: list[Any] = []
+    if case_id is not None:
+        known = await session.get(CaseFactsRow, case_id)
+        if known is None:
+            return InboxPage(items=[], total=0, unread=0)
+        about.append(NotificationRow.case_code == known.case_code)
     unread_filter = col(ReceiptRow.read_at).is_(None)
-    base = _in_inbox(principal, scopes, NotificationRow, ReceiptRow)
+    base = _in_inbox(principal, scopes, NotificationRow, ReceiptRow).where(*about)
     if unread_only:
         base = base.where(unread_filter)
     unread_first = case((unread_filter, 0), else_=1)
@@ -62,8 +75,12 @@ async def list_inbox(
         base.order_by(unread_first, col(NotificationRow.id).desc()).limit(limit).offset(offset)
     )
     items = [InboxItem(notification, receipt) for notification, receipt in rows]
-    total = await _count(session, principal=principal, scopes=scopes, unread_only=unread_only)
-    unread = await _count(session, principal=principal, scopes=scopes, unread_only=True)
+    total = await _count(
+        session, principal=principal, scopes=scopes, unread_only=unread_only, about=about
+    )
+    unread = await _count(
+        session, principal=principal, scopes=scopes, unread_only=True, about=about
+    )
     return InboxPage(items=items, total=total, unread=unread)
 
 
@@ -74,9 +91,14 @@ async def unread_count(session: AsyncSession, *, principal: Principal) -> int:
 
 
 async def _count(
-    session: AsyncSession, *, principal: Principal, scopes: Sequence[str], unread_only: bool
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    scopes: Sequence[str],
+    unread_only: bool,
+    about: Sequence[Any] = (),
 ) -> int:
-    query = _in_inbox(principal, scopes, func.count())
+    query = _in_inbox(principal, scopes, func.count()).where(*about)
     if unread_only:
         query = query.where(col(ReceiptRow.read_at).is_(None))
     return int((await session.exec(query)).one())

@@ -30,6 +30,7 @@ from homeward.notifications.adapters.tables import (
     SubscriptionRow,
 )
 from homeward.notifications.domain.content import Content
+from homeward.notifications.domain.languages import WEBHOOK_DISABLED
 from homeward.notifications.domain.scopes import PLATFORM_ADMINS, Recipient
 from homeward.notifications.domain.webhooks import UnsafeTarget, retry_delay, sign
 from homeward.notifications.handlers.dispatch import dispatch
@@ -192,7 +193,7 @@ class WebhookDeliverer:
         logger.warning("disabled webhook subscription %s", subscription.id)
         content = Content(
             event_type="homeward.webhook_subscription.disabled",
-            summary="A webhook subscription was disabled after repeated delivery failures",
+            summary=WEBHOOK_DISABLED,
             case_code=None,
             details={"subscription_id": subscription.id, "agency_id": subscription.agency_id},
             link=f"{self.settings.app_base_url.rstrip('/')}/webhooks/{subscription.id}",

@@ -1,0 +1,158 @@
+"""The coordinator's pages without a browser (the APIs faked as in test_app): my cases as
+intake's filter, the coordinator chosen from intake's list of known coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.console.test_app import CASE, CASE_ID, FakeApis
+from tests.console.test_roles import apis, signed_in  # noqa: F401  (the fixtures)
+
+PAGE = {"items": [], "total": 41, "next_offset": 20}
+
+
+async def test_my_cases_is_intake_s_filter_and_pages_like_the_rest(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    apis.on("GET", "/v1/cases", body={**PAGE, "items": [CASE]})
+    page = await client.get("/cases", params={"mine": "true", "page": "2"})
+    assert page.status_code == 200
+    [request] = [r for r in apis.seen if r.url.path == "/v1/cases"]
+    assert dict(request.url.params) == {"status": "open", "coordinator": "me",
+                                        "limit": "20", "offset": "20"}  # fmt: skip
+    assert "HW-7KQ3-M9" in page.text and "Page 2 of 3" in page.text
+    apis.seen.clear()
+    await client.get("/cases")
+    [request] = [r for r in apis.seen if r.url.path == "/v1/cases"]
+    assert "coordinator" not in request.url.params
+
+
+async def test_the_coordinator_is_picked_from_intake_s_list_never_typed(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, session = await signed_in("coordinator")
+    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    known = [{"username": u, "last_seen_at": "2025-03-01T10:00:00Z"}
+             for u in ("coordinator.riverton", "coordinator.riverton.2")]  # fmt: skip
+    apis.on("GET", "/v1/coordinators", body={"items": known})
+    form = await client.get(f"/cases/{CASE_ID}/coordinator")
+    assert form.status_code == 200
+    assert '<select class="select" id="coordinator" name="coordinator"' in form.text
+    assert '<option value="coordinator.riverton" selected>' in form.text  # the current one
+    assert '<option value="coordinator.riverton.2">' in form.text
+    assert 'type="text"' not in form.text.split("<main", 1)[1]  # no free text
+
+    empty = await client.post(f"/cases/{CASE_ID}/coordinator",
+                              data={"csrf_token": session.csrf_token})  # fmt: skip
+    assert empty.status_code == 422 and 'href="#coordinator"' in empty.text
+
+    problem = {"status": 422, "detail": "not a coordinator of the case's municipality"}
+    apis.on("PUT", f"/v1/cases/{CASE_ID}/coordinator", 422, problem)
+    stale = await client.post(f"/cases/{CASE_ID}/coordinator",
+                              data={"csrf_token": session.csrf_token,
+                                    "coordinator": "coordinator.gone"})  # fmt: skip
+    assert stale.status_code == 422 and 'href="#coordinator"' in stale.text
+    assert "Choose one of the coordinators in the list" in stale.text
+
+    apis.on("PUT", f"/v1/cases/{CASE_ID}/coordinator",
+            body={**CASE, "coordinator": "coordinator.riverton.2"})  # fmt: skip
+    done = await client.post(f"/cases/{CASE_ID}/coordinator",
+                             data={"csrf_token": session.csrf_token,
+                                   "coordinator": "coordinator.riverton.2"})  # fmt: skip
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/cases/{CASE_ID}?done=coordinator"
+    put = [r for r in apis.seen if r.method == "PUT"][-1]
+    assert put.read() == b'{"coordinator":"coordinator.riverton.2"}'
+
+
+def _agency(agency_id: str, name: str, capacity: str) -> dict[str, Any]:
+    return {"id": agency_id, "name": name, "capacity": capacity}
+
+
+async def test_an_agency_not_taking_referrals_cannot_be_chosen_and_a_waitlist_says_so(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, session = await signed_in("coordinator")
+    person = CASE["persons"][0]["id"]
+    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    apis.on("GET", f"/v1/cases/{CASE_ID}/persons/{person}/assessments", body=[])
+    apis.on("GET", "/v1/agencies", body=[
+        _agency("a-closed", "Closed School", "closed"),
+        _agency("a-wait", "Busy School", "waitlist"),
+        _agency("a-open", "Open School", "open"),
+    ])  # fmt: skip
+    query = {"person": person, "category": "school-enrolment"}
+    form = await client.get(f"/cases/{CASE_ID}/refer", params=query)
+    assert form.status_code == 200
+    assert 'value="a-closed" disabled>' in form.text
+    assert 'value="a-open">' in form.text and 'value="a-wait">' in form.text
+    assert "Busy School</span>: Waiting list" in form.text
+    assert "Closed School</span>: Not taking referrals" in form.text
+    assert form.text.index("Open School") < form.text.index("Busy School")
+
+    body = {"csrf_token": session.csrf_token, **query, "reason": "School for the child"}
+    refused = await client.post(f"/cases/{CASE_ID}/refer", data={**body, "agency": "a-closed"})
+    assert refused.status_code == 422
+    assert "This agency is not taking referrals now" in refused.text
+    assert not [r for r in apis.seen if r.method == "POST"]  # never asked the API
+
+    # Closed between reading the form and sending it: the API's 422, explained in Russian.
+    apis.on("POST", "/v1/referrals", 422, {"status": 422, "detail": "closed its capacity"})
+    apis.on("GET", "/v1/agencies/a-open", body=_agency("a-open", "Open School", "closed"))
+    raced = await client.post(f"/cases/{CASE_ID}/refer", data={**body, "agency": "a-open"},
+                              headers={"Accept-Language": "ru"})  # fmt: skip
+    assert raced.status_code == 422
+    assert "Эта организация сейчас не принимает направления" in raced.text
+    assert 'href="#agency"' in raced.text
+
+
+async def test_a_transfer_a_supervisor_decides_is_shown_to_the_coordinator_as_information(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    """Intake says per transfer what the caller may do: with supervisors deciding (its
+    default), none of accept or decline for a coordinator; the home page offers no button."""
+    client, _ = await signed_in("coordinator")
+    transfer = {"id": "t-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                "from_municipality": "lakeside", "to_municipality": "riverton",
+                "status": "pending", "requested_at": "2025-04-01T08:00:00Z",
+                "decided_at": None, "decision_reason": None, "allowed_actions": []}  # fmt: skip
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    apis.on("GET", "/v1/transfers", body=[transfer])
+    apis.on("GET", "/v1/notifications", body={"items": [], "unread": 0, "next_offset": None})
+    apis.on("GET", "/v1/consents/expiring", body=[])
+    apis.on("GET", "/v1/suggestions", body=[])
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "HW-7KQ3-M9 from lakeside, asked on 01.04.2025" in home.text
+    assert "Transfers coming in" in home.text and "A supervisor decides it." in home.text
+    assert "/cases/transfers/t-1/accept" not in home.text
+    assert "/cases/transfers/t-1/decline" not in home.text
+
+
+async def test_the_timeline_tells_what_the_user_was_notified_about_the_case_in_seven_calls(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    for read in ("assessments", "consents", "readiness"):
+        apis.on("GET", f"/v1/cases/{CASE_ID}/{read}", body=[])
+    told = {"id": 7, "event_type": "homeward.documentation_task.raised.v1",
+            "summary": "A documentation task was raised", "case_code": "HW-7KQ3-M9",
+            "details": {}, "link": "https://x.example/notifications", "read_at": None,
+            "created_at": "2025-03-05T09:00:00Z", "acknowledged_at": None}  # fmt: skip
+    apis.on("GET", "/v1/notifications", body={"items": [told], "total": 1, "unread": 1,
+                                              "next_offset": None})  # fmt: skip
+    page = await client.get(f"/cases/{CASE_ID}", headers={"Accept-Language": "ru"})
+    assert page.status_code == 200, page.text
+    assert "Вам пришло уведомление: Создана задача по документам" in page.text
+    reads = [r for r in apis.seen if r.method == "GET"]
+    assert len(reads) == 7  # receiving family: absent (404), still one call
+    [inbox] = [r for r in reads if r.url.path == "/v1/notifications"]
+    assert inbox.url.params["case_id"] == CASE_ID
