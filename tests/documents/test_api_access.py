@@ -60,6 +60,7 @@ ENDPOINTS = [
     Endpoint("read_readiness", "GET", _p("/v1/persons/{person}/readiness"),
              STAFF | {"partner"}, "referred"),
     Endpoint("read_case_readiness", "GET", _p("/v1/cases/{case}/readiness"), STAFF, "person"),
+    Endpoint("read_case_records", "GET", _p("/v1/cases/{case}/records"), STAFF, "person"),
     Endpoint("list_tasks", "GET", _p("/v1/tasks"), STAFF, "none"),
     Endpoint("read_overview", "GET", _p("/v1/overview"), {"supervisor"}, "none"),
     Endpoint("list_audit_entries", "GET", _p("/v1/audit"), {"auditor"}, "none"),

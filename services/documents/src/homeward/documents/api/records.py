@@ -12,8 +12,8 @@ from homeward.common.purpose import PurposeIfStated
 from homeward.common.service import SessionDep
 from homeward.common.vocabulary import IdentityPurpose
 from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
-from homeward.documents.api.schemas import PersonRecordsView, RecordView
-from homeward.documents.api.views import record_view
+from homeward.documents.api.schemas import CaseRecordsView, PersonRecordsView, RecordView
+from homeward.documents.api.views import case_records_view, record_view
 from homeward.documents.commands import ChangeStatus, CreateRecord, UpdateRecordDetails
 from homeward.documents.handlers import record_reads as reads
 from homeward.documents.handlers import records as handlers
@@ -38,6 +38,17 @@ async def list_records(
     return PersonRecordsView(person_id=person.id, person_code=person.person_code,
                              case_code=person.case_code,
                              records=[record_view(d) for d in details])  # fmt: skip
+
+
+@router.get("/cases/{case_id}/records", name="read_case_records", response_model=CaseRecordsView)
+async def read_case_records(
+    case_id: str, principal: RecordReader, session: SessionDep
+) -> CaseRecordsView:
+    """A case's documentation history: every person's records with their status changes,
+    and its documentation tasks (no reference numbers, blockers or reasons: no purpose)."""
+    return case_records_view(
+        await reads.case_history(session, principal=principal, case_id=case_id)
+    )
 
 
 @router.post(

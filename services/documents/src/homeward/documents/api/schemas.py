@@ -7,11 +7,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 
-class RecordChangeView(BaseModel):
+class StatusChangeView(BaseModel):
     at: datetime
-    actor: str
-    from_status: str | None
+    from_status: str | None = Field(description="null: the record was opened")
     to_status: str
+
+
+class RecordChangeView(StatusChangeView):
+    actor: str
     reason: str | None = Field(description="documents officers and coordinators only")
 
 
@@ -41,6 +44,25 @@ class PersonRecordsView(BaseModel):
     person_code: str
     case_code: str
     records: list[RecordView]
+
+
+class RecordHistoryView(BaseModel):
+    """A record's type, status, dates and status changes: no reference number, blocker,
+    reason or actor."""
+
+    id: str
+    document_type: str
+    status: str
+    requested_on: date | None
+    issued_on: date | None
+    expiry_on: date | None
+    changes: list[StatusChangeView]
+
+
+class PersonHistoryView(BaseModel):
+    person_id: str
+    person_code: str
+    records: list[RecordHistoryView]
 
 
 class ReadinessView(BaseModel):
@@ -95,3 +117,13 @@ class CatalogueView(BaseModel):
     service_categories: list[str]
     rules_version: str
     rules: dict[str, list[list[str]]]
+
+
+class CaseRecordsView(BaseModel):
+    """A case's documentation history: each person's records, and its documentation tasks
+    (raised and closed, oldest first)."""
+
+    case_id: str
+    case_code: str
+    persons: list[PersonHistoryView]
+    tasks: list[TaskView]

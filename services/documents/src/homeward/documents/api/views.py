@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from homeward.documents.adapters.tables import TaskRow
-from homeward.documents.api.schemas import RecordChangeView, RecordView, TaskView
-from homeward.documents.handlers.record_reads import RecordDetails
+from homeward.documents.adapters.tables import RecordRow, TaskRow
+from homeward.documents.api.schemas import (
+    CaseRecordsView,
+    PersonHistoryView,
+    RecordChangeView,
+    RecordHistoryView,
+    RecordView,
+    StatusChangeView,
+    TaskView,
+)
+from homeward.documents.handlers.record_reads import CaseHistory, RecordDetails
 
 
 def record_view(details: RecordDetails) -> RecordView:
@@ -51,4 +59,37 @@ def task_view(task: TaskRow, person_code: str | None) -> TaskView:
         raised_at=task.raised_at,
         closed_at=task.closed_at,
         closed_because=task.closed_because,
+    )
+
+
+def case_records_view(history: CaseHistory) -> CaseRecordsView:
+    codes = {person.id: person.person_code for person in history.persons}
+    first = history.persons[0]  # a case in scope has persons
+
+    def record_history(record: RecordRow) -> RecordHistoryView:
+        return RecordHistoryView(
+            id=record.id,
+            document_type=record.document_type,
+            status=record.status,
+            requested_on=record.requested_on,
+            issued_on=record.issued_on,
+            expiry_on=record.expiry_on,
+            changes=[
+                StatusChangeView(at=c.at, from_status=c.from_status, to_status=c.to_status)
+                for c in history.changes.get(record.id, [])
+            ],
+        )
+
+    return CaseRecordsView(
+        case_id=first.case_id,
+        case_code=first.case_code,
+        persons=[
+            PersonHistoryView(
+                person_id=person.id,
+                person_code=person.person_code,
+                records=[record_history(r) for r in history.records.get(person.id, [])],
+            )
+            for person in history.persons
+        ],
+        tasks=[task_view(task, codes.get(task.person_id)) for task in history.tasks],
     )

@@ -16,6 +16,7 @@ from homeward.documents.adapters.tables import AgencyReferralRow, PersonRow, Rec
 
 PERSON_NOT_FOUND = "no such person"
 RECORD_NOT_FOUND = "no such record"
+CASE_NOT_FOUND = "no case of your municipality has this id"
 
 
 def normalise_municipality(name: str) -> str:
@@ -45,6 +46,21 @@ async def person_in_scope(
     if person is None or person.municipality != municipality_of(principal):
         raise NotFound(PERSON_NOT_FOUND)
     return person
+
+
+async def case_persons_in_scope(
+    session: AsyncSession, *, case_id: str, principal: Principal
+) -> list[PersonRow]:
+    """The persons of a case in the caller's municipality, by code; none (a case this service
+    has not heard of, or another municipality's) is not found."""
+    persons = (await session.exec(
+        select(PersonRow).where(PersonRow.case_id == case_id)
+        .where(PersonRow.municipality == municipality_of(principal))
+        .order_by(col(PersonRow.person_code))
+    )).all()  # fmt: skip
+    if not persons:
+        raise NotFound(CASE_NOT_FOUND)
+    return list(persons)
 
 
 async def record_in_scope(

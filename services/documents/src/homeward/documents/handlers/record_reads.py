@@ -1,10 +1,13 @@
 """Reading documentation records as the caller may see them: protected fields only for the
-roles that may, reference numbers only with a stated purpose, each showing audited.
+roles that may, reference numbers only with a stated purpose, each showing audited; and a
+case's documentation history, which has no protected field at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,14 +16,17 @@ from homeward.common.audit import record_audit
 from homeward.common.auth import Principal
 from homeward.common.crypto import DataKeyMissing, IdentityVault
 from homeward.common.vocabulary import IdentityPurpose
-from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow
+from homeward.documents.adapters.tables import PersonRow, RecordChangeRow, RecordRow, TaskRow
 from homeward.documents.handlers.access import (
+    case_persons_in_scope,
     person_in_scope,
     person_of,
     record_in_scope,
     sees_protected_fields,
     sees_reference_numbers,
 )
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +45,44 @@ class RecordDetails:
     blocker_description: str | None
     protected_erased: bool
     history: list[Change]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseHistory:
+    """A case's records per person with their status changes (oldest first), and its
+    documentation tasks: what a family's timeline shows of documents."""
+
+    persons: list[PersonRow]
+    records: dict[str, list[RecordRow]]  # by person id
+    changes: dict[str, list[RecordChangeRow]]  # by record id
+    tasks: list[TaskRow]
+
+
+async def case_history(session: AsyncSession, *, principal: Principal, case_id: str) -> CaseHistory:
+    """One query per table, whatever the family's size."""
+    persons = await case_persons_in_scope(session, case_id=case_id, principal=principal)
+    municipality = persons[0].municipality
+    records = (await session.exec(
+        select(RecordRow).where(RecordRow.case_id == case_id)
+        .where(RecordRow.municipality == municipality).order_by(col(RecordRow.document_type))
+    )).all()  # fmt: skip
+    changes = (await session.exec(
+        select(RecordChangeRow)
+        .join(RecordRow, col(RecordRow.id) == col(RecordChangeRow.record_id))
+        .where(RecordRow.case_id == case_id).where(RecordRow.municipality == municipality)
+        .order_by(col(RecordChangeRow.id))
+    )).all()  # fmt: skip
+    tasks = (await session.exec(
+        select(TaskRow).where(TaskRow.case_id == case_id)
+        .where(TaskRow.municipality == municipality)
+        .order_by(col(TaskRow.raised_at), col(TaskRow.id))
+    )).all()  # fmt: skip
+    return CaseHistory(
+        persons=persons,
+        records=_grouped(records, key=lambda record: record.person_id),
+        changes=_grouped(changes, key=lambda change: change.record_id),
+        tasks=list(tasks),
+    )
 
 
 async def list_records(
@@ -89,9 +133,7 @@ async def _details(
         .where(col(RecordChangeRow.record_id).in_([record.id for record in records]))
         .order_by(col(RecordChangeRow.id))
     )
-    by_record: dict[str, list[RecordChangeRow]] = {}
-    for change in changes.all():
-        by_record.setdefault(change.record_id, []).append(change)
+    by_record = _grouped(changes.all(), key=lambda change: change.record_id)
     protected = sees_protected_fields(principal)
     references = sees_reference_numbers(principal) and purpose is not None
     try:
@@ -126,3 +168,11 @@ async def _details(
                      fields=sorted(shown), purpose=purpose.value if purpose else None)  # fmt: skip
         await session.commit()
     return results
+
+
+def _grouped(rows: Iterable[Row], *, key: Callable[[Row], str]) -> dict[str, list[Row]]:
+    """Rows by `key`, each group in the rows' order."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups

@@ -20,6 +20,7 @@ from homeward.documents.domain.tasks import TaskStatus
 from homeward.documents.handlers.access import (
     PERSON_NOT_FOUND,
     agency_categories_for,
+    case_persons_in_scope,
     municipality_of,
     person_in_scope,
 )
@@ -41,15 +42,7 @@ async def read_case_readiness(
 ) -> list[tuple[PersonRow, Readiness]]:
     """Every person of a case in the caller's municipality (a family page in one read); a
     case this service does not know, or of another municipality, is not found."""
-    query = (
-        select(PersonRow)
-        .where(PersonRow.case_id == case_id)
-        .where(PersonRow.municipality == municipality_of(principal))
-        .order_by(col(PersonRow.person_code))
-    )
-    persons = (await session.exec(query)).all()
-    if not persons:
-        raise NotFound("no case of your municipality has this id")
+    persons = await case_persons_in_scope(session, case_id=case_id, principal=principal)
     today = utcnow().date()
     return [
         (person, await current_readiness(session, person_id=person.id, catalogue=catalogue,
