@@ -1,9 +1,13 @@
 """The coordinator's pages without a browser (the APIs faked as in test_app): my cases as
-intake's filter, the coordinator chosen from intake's list of known coordinators."""
+intake's filter, the coordinator chosen from intake's list of known coordinators, the family
+page's timeline (what the user was told, what documents recorded)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import pytest
 
 from tests.console.test_app import CASE, CASE_ID, FakeApis
 from tests.console.test_roles import apis, signed_in  # noqa: F401  (the fixtures)
@@ -134,15 +138,12 @@ async def test_a_transfer_a_supervisor_decides_is_shown_to_the_coordinator_as_in
     assert "/cases/transfers/t-1/decline" not in home.text
 
 
-async def test_the_timeline_tells_what_the_user_was_notified_about_the_case_in_seven_calls(
+async def test_the_timeline_tells_what_the_user_was_notified_about_the_case_in_eight_calls(
     signed_in: Any,  # noqa: F811
     apis: FakeApis,  # noqa: F811
 ) -> None:
     client, _ = await signed_in("coordinator")
-    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
-    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
-    for read in ("assessments", "consents", "readiness"):
-        apis.on("GET", f"/v1/cases/{CASE_ID}/{read}", body=[])
+    _family_page_reads(apis)
     told = {"id": 7, "event_type": "homeward.documentation_task.raised.v1",
             "summary": "A documentation task was raised", "case_code": "HW-7KQ3-M9",
             "details": {}, "link": "https://x.example/notifications", "read_at": None,
@@ -153,6 +154,92 @@ async def test_the_timeline_tells_what_the_user_was_notified_about_the_case_in_s
     assert page.status_code == 200, page.text
     assert "Вам пришло уведомление: Создана задача по документам" in page.text
     reads = [r for r in apis.seen if r.method == "GET"]
-    assert len(reads) == 7  # receiving family: absent (404), still one call
+    assert len(reads) == 8  # receiving family and documents' history: absent (404), one call
     [inbox] = [r for r in reads if r.url.path == "/v1/notifications"]
     assert inbox.url.params["case_id"] == CASE_ID
+
+
+PERSON = CASE["persons"][0]
+# What documents answers for the case: the child's birth certificate opened as missing,
+# issued later, then expired; a school task raised and closed when it was issued.
+DOCUMENTED = {
+    "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+    "persons": [{"person_id": PERSON["id"], "person_code": PERSON["code"], "records": [{
+        "id": "r-1", "document_type": "birth-certificate", "status": "expired",
+        "requested_on": None, "issued_on": "2025-03-04", "expiry_on": "2025-03-09",
+        "changes": [
+            {"at": "2025-03-01T10:05:00Z", "from_status": None, "to_status": "missing"},
+            {"at": "2025-03-04T12:00:00Z", "from_status": "missing", "to_status": "issued"},
+            {"at": "2025-03-10T03:00:00Z", "from_status": "issued", "to_status": "expired"},
+        ],
+    }]}],
+    "tasks": [{
+        "id": "t-1", "referral_id": "ref-1", "case_code": "HW-7KQ3-M9",
+        "person_id": PERSON["id"], "person_code": None, "service_category": "school-enrolment",
+        "needed": [["birth-certificate"]], "status": "closed",
+        "raised_at": "2025-03-02T09:00:00Z", "closed_at": "2025-03-04T12:00:00Z",
+        "closed_because": "documents-issued",
+    }],
+}  # fmt: skip
+DOCUMENTS_ENTRIES = {
+    "en": [
+        "The status of the birth certificate of P-4TXR-8N became: Expired.",
+        "The status of the birth certificate of P-4TXR-8N became: Issued.",
+        "The documentation task for P-4TXR-8N (documents for School enrolment) was closed.",
+        "A documentation task was raised for P-4TXR-8N: documents for School enrolment.",
+        "A record of the birth certificate of P-4TXR-8N was opened.",
+    ],
+    "ru": [
+        "Новый статус документа «свидетельство о рождении» для P-4TXR-8N: Срок истёк.",
+        "Новый статус документа «свидетельство о рождении» для P-4TXR-8N: Выдан.",
+        "Задача по документам для P-4TXR-8N (документы для услуги «Зачисление в школу») закрыта.",
+        "Создана задача по документам для P-4TXR-8N: документы для услуги «Зачисление в школу».",
+        "Открыта запись о документе «свидетельство о рождении» для P-4TXR-8N.",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", list(DOCUMENTS_ENTRIES))
+async def test_the_timeline_shows_documents_records_status_changes_and_tasks(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+    locale: str,
+) -> None:
+    client, _ = await signed_in("coordinator")
+    _family_page_reads(apis)
+    apis.on("GET", f"/v1/cases/{CASE_ID}/records", body=DOCUMENTED)
+    page = await client.get(f"/cases/{CASE_ID}", headers={"Accept-Language": locale})
+    assert page.status_code == 200, page.text
+    timeline = _timeline(page.text)
+    entries = DOCUMENTS_ENTRIES[locale]
+    assert [entry for entry in timeline if entry in entries] == entries  # newest first
+    [read] = [r for r in apis.seen if r.url.path == f"/v1/cases/{CASE_ID}/records"]
+    assert read.headers["authorization"].startswith("Bearer ")  # the user's own token
+
+
+async def test_a_family_documents_has_not_heard_of_has_a_timeline_without_documents(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    _family_page_reads(apis)  # documents' history: 404, as the API answers an unknown case
+    page = await client.get(f"/cases/{CASE_ID}")
+    assert page.status_code == 200, page.text
+    assert _timeline(page.text) == ["The case was registered."]
+
+
+def _family_page_reads(fake: FakeApis) -> None:
+    fake.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    fake.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
+    for read in ("assessments", "consents", "readiness"):
+        fake.on("GET", f"/v1/cases/{CASE_ID}/{read}", body=[])
+    fake.on("GET", "/v1/notifications", body={"items": [], "total": 0, "unread": 0,
+                                             "next_offset": None})  # fmt: skip
+
+
+def _timeline(html: str) -> list[str]:
+    """The timeline's sentences, in the page's order, without their dates."""
+    listing = html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", listing, flags=re.S)
+    return [" ".join(re.sub(r"<span class=\"timeline__when\">.*?</span>", "", item,
+                            flags=re.S).split()) for item in items]  # fmt: skip

@@ -237,6 +237,9 @@ class Documents(Api):
     async def case_readiness(self, case_id: str) -> list[Json]:
         return await self.get(f"/v1/cases/{case_id}/readiness")
 
+    async def case_records(self, case_id: str) -> Json:
+        return await self.get(f"/v1/cases/{case_id}/records")
+
     async def records(self, person_id: str) -> Json:
         return await self.get(f"/v1/persons/{person_id}/records")
 

@@ -68,19 +68,21 @@ TIMELINE_NOTIFICATIONS = 50
 
 
 async def family(apis: Apis, case_id: str) -> dict[str, Any]:
-    """Everything the family page shows, in seven API calls whatever the family's size: the
+    """Everything the family page shows, in eight API calls whatever the family's size: the
     case first (a case the user may not see stops there), then its referrals, assessments,
-    consents, receiving family, documents' readiness and the user's notifications about the
-    case together."""
+    consents, receiving family, documents' readiness and history, and the user's
+    notifications about the case together."""
     case = await apis.intake.case(case_id)
-    referrals, assessments, consents, receiving, readiness, told = await asyncio.gather(
+    (referrals, assessments, consents, receiving, readiness, documented,
+     told) = await asyncio.gather(
         apis.referrals.referrals(case_id=case_id, limit=100),
         apis.intake.case_assessments(case_id),
         apis.intake.case_consents(case_id),
         _absent_as_none(apis.intake.receiving_family(case_id)),
         _readiness(apis, case_id),
+        _absent_as_none(apis.documents.case_records(case_id)),
         apis.notifications.inbox(case_id=case_id, limit=TIMELINE_NOTIFICATIONS),
-    )
+    )  # fmt: skip
     people = []
     for person in case["persons"]:
         mine = [r for r in referrals["items"] if r["person_id"] == person["id"]]
@@ -93,14 +95,15 @@ async def family(apis: Apis, case_id: str) -> dict[str, Any]:
         })  # fmt: skip
     return {"case": case, "people": people, "referrals": referrals["items"],
             "receiving": receiving,
-            "timeline": timeline(case, people, referrals["items"], told["items"])}  # fmt: skip
+            "timeline": timeline(case, people, referrals["items"], told["items"],
+                                 documented)}  # fmt: skip
 
 
 async def _absent_as_none(call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
     try:
         return await call
     except ApiRefusal as refusal:
-        if refusal.status == 404:  # none recorded yet
+        if refusal.status == 404:  # none recorded yet (documents: not heard of the family)
             return None
         raise
 
@@ -142,10 +145,12 @@ def timeline(
     people: list[dict[str, Any]],
     referrals: list[dict[str, Any]],
     notifications: list[dict[str, Any]],
+    documented: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One story of the case across the services, newest first, from what the page read:
-    intake's, referrals' and what the user was told about the case (notifications, which
-    carry documents' news too: tasks raised, documents expiring or expired)."""
+    intake's, referrals', documents' (records and their status changes, tasks raised and
+    closed; None: documents has not heard of the family) and what the user was told about
+    the case (notifications)."""
     events: list[dict[str, Any]] = [{"at": case["registered_at"], "kind": "registered"}]
     if case["closed_at"]:
         events.append({"at": case["closed_at"], "kind": "closed", "code": case["close_reason"]})
@@ -189,7 +194,32 @@ def timeline(
                 )
     for n in notifications:
         events.append({"at": n["created_at"], "kind": "notified", "code": n["event_type"]})
+    if documented is not None:
+        codes = {person["id"]: person["code"] for person in people}
+        events.extend(documents_events(documented, codes))
     return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def documents_events(documented: dict[str, Any], codes: dict[str, str]) -> list[dict[str, Any]]:
+    """Each record's opening and status changes; each task's raising and closing. A task's
+    person is named by intake's code (documents may not have heard of the person yet)."""
+    events: list[dict[str, Any]] = []
+    for person in documented["persons"]:
+        for record in person["records"]:
+            for change in record["changes"]:
+                events.append({
+                    "at": change["at"], "person": person["person_code"],
+                    "kind": "document_recorded" if change["from_status"] is None
+                    else "document_status",
+                    "code": record["document_type"], "state": change["to_status"],
+                })  # fmt: skip
+    for task in documented["tasks"]:
+        person = codes.get(task["person_id"]) or task["person_code"]
+        for kind, at in (("task_raised", "raised_at"), ("task_closed", "closed_at")):
+            if task[at]:
+                events.append({"at": task[at], "kind": kind, "person": person,
+                               "code": task["service_category"]})  # fmt: skip
+    return events
 
 
 @router.get("/cases/{case_id}", include_in_schema=False)
