@@ -31,10 +31,12 @@ pytestmark = pytest.mark.stack
 WORDS = {
     "en": {"blocked": "Blocked: documents are missing", "clear": "Nothing blocks this referral",
            "signed_out": "You are signed out", "assessed": "The assessment was recorded.",
-           "high": "High", "consented": "The consent was recorded."},
+           "high": "High", "consented": "The consent was recorded.",
+           "issued": "The status of the birth certificate of {person} became: Issued."},
     "ru": {"blocked": "Заблокировано: не хватает документов",
            "clear": "Направлению ничего не мешает", "signed_out": "Вы вышли из системы",
-           "assessed": "Оценка записана.", "high": "Высокая", "consented": "Согласие записано."},
+           "assessed": "Оценка записана.", "high": "Высокая", "consented": "Согласие записано.",
+           "issued": "Новый статус документа «свидетельство о рождении» для {person}: Выдан."},
 }  # fmt: skip
 
 
@@ -44,8 +46,9 @@ async def check(page: Page, locale: str) -> None:
         await assert_translated(page, locale, english_messages())
 
 
-async def record_birth_certificate(stack: RunningStack, case_code: str, born: int) -> None:
-    """A documents officer, through the API, records the child's birth certificate."""
+async def record_birth_certificate(stack: RunningStack, case_code: str, born: int) -> str:
+    """A documents officer, through the API, records the child's birth certificate; the
+    child's person code."""
     coordinator = await stack.user_token("coordinator.riverton")
     officer = await stack.user_token("documents.riverton")
     async with httpx.AsyncClient(timeout=10) as http:
@@ -66,6 +69,7 @@ async def record_birth_certificate(stack: RunningStack, case_code: str, born: in
             json={"to_status": "issued", "issued_on": datetime.now(UTC).date().isoformat()},
         )  # fmt: skip
         assert issued.status_code == 200, issued.text
+        return child["code"]
 
 
 async def readiness_known(stack: RunningStack, case_code: str, born: int) -> bool:
@@ -149,10 +153,17 @@ async def test_the_coordinator_journey(
     await page.evaluate("window.__notReloaded = true")
     badge = page.locator("header [data-unread-badge]")
     unread_before = await badge.text_content()
-    await record_birth_certificate(stack, demo_code, born)
+    child_code = await record_birth_certificate(stack, demo_code, born)
     await expect(page.locator("#referral-status")).to_contain_text(words["clear"], timeout=45_000)
     await expect(badge).not_to_have_text(unread_before or "")  # the unread badge followed
     assert await page.evaluate("window.__notReloaded === true")
+    await check(page, locale)
+
+    # The family's timeline tells it too, from documents' own history of the record.
+    await page.goto(family_url)
+    await expect(page.locator("ol.timeline")).to_contain_text(
+        words["issued"].format(person=child_code)
+    )
     await check(page, locale)
 
     # Home again, with the day's notifications on it (the README's picture of it).
