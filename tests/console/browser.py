@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,8 +36,10 @@ def require_browser() -> None:
     pytest.skip(message)
 
 
-async def new_context(browser: Any, *, locale: str) -> BrowserContext:
-    context = await browser.new_context(locale=locale, viewport={"width": 1200, "height": 900})
+async def new_context(browser: Any, *, locale: str, javascript: bool = True) -> BrowserContext:
+    context = await browser.new_context(
+        locale=locale, viewport={"width": 1200, "height": 900}, java_script_enabled=javascript
+    )
     # Injected through the DevTools protocol, so the page's strict CSP does not stop it.
     await context.add_init_script(path=str(AXE))
     return context
@@ -60,6 +62,31 @@ async def assert_accessible(page: Page) -> None:
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
     ]
     assert violations == [], f"{page.url}: {violations}"
+
+
+async def assert_accessible_as_served(page: Page) -> None:
+    """axe-core on a page of a context without JavaScript, where axe cannot finish either (its
+    promises never settle): the same document, served again at its address to a page that
+    runs axe and loads the page's styles but none of its scripts."""
+    document, address = await page.content(), page.url
+
+    async def serve(route: Route) -> None:
+        if route.request.url == address:
+            await route.fulfill(body=document, content_type="text/html; charset=utf-8")
+        elif route.request.resource_type == "script":
+            await route.abort()
+        else:
+            await route.continue_()
+
+    assert page.context.browser is not None
+    context = await new_context(page.context.browser, locale="en-GB")
+    copy = await context.new_page()
+    await copy.route("**/*", serve)
+    await copy.goto(address)
+    try:
+        await assert_accessible(copy)
+    finally:
+        await context.close()
 
 
 # Text that is data, not words to translate: case and person codes, usernames, dates, ids.

@@ -257,6 +257,60 @@ async def test_an_idle_session_ends_on_the_server(console, database_url: str) ->
     assert (await client.get("/find")).status_code == 303  # and it is gone for good
 
 
+async def last_seen(database_url: str) -> Any:
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        seen = (await connection.execute(text("SELECT last_seen_at FROM console_sessions"))).all()
+    await database.dispose()
+    return [row[0] for row in seen]
+
+
+async def test_stay_signed_in_renews_and_a_live_refresh_does_not(  # type: ignore[no-untyped-def]
+    console, database_url: str
+) -> None:
+    client, session = console
+    [created] = await last_seen(database_url)
+    refreshed = await client.get("/find", headers={"X-Live-Refresh": "1"})
+    assert refreshed.status_code == 200
+    assert await last_seen(database_url) == [created]  # the page following news: not the user
+    form = {"csrf_token": session.csrf_token, "next": "/find"}
+    as_json = {"Accept": "application/json"}
+    kept = await client.post("/session/keep-alive", headers=as_json, data=form)
+    assert kept.status_code == 200
+    assert kept.json() == {"idle_timeout_s": ConsoleSettings().idle_timeout_s}
+    [renewed] = await last_seen(database_url)
+    assert renewed > created
+    without_script = await client.post("/session/keep-alive", data=form)
+    assert without_script.status_code == 303 and without_script.headers["location"] == "/find"
+
+
+ISSUER = ConsoleSettings().oidc_issuer
+END_SESSION = f"{ISSUER}/protocol/openid-connect/logout"
+
+
+async def test_the_idle_timer_signs_out_here_and_at_the_identity_provider(  # type: ignore[no-untyped-def]
+    console, apis: FakeApis, database_url: str
+) -> None:
+    client, session = console
+    apis.on("GET", "/realms/homeward/.well-known/openid-configuration",
+            body={"end_session_endpoint": END_SESSION})  # fmt: skip
+    refused = await client.post("/logout?idle=true", data={"csrf_token": "x" * 43})
+    assert refused.status_code == 403 and await last_seen(database_url) != []
+    ended = await client.post("/logout?idle=true", data={"csrf_token": session.csrf_token})
+    assert ended.status_code == 303 and await last_seen(database_url) == []
+    target = httpx.URL(ended.headers["location"])
+    assert str(target.copy_with(query=None)) == END_SESSION
+    back = f"{ConsoleSettings().public_base_url}/signed-out?idle=true"
+    assert target.params["post_logout_redirect_uri"] == back
+    # The server ended it first (a late timer): the identity provider is still asked, without
+    # a hint, so it asks the user before ending its own session.
+    late = await client.post("/logout?idle=true", data={"csrf_token": session.csrf_token})
+    assert late.status_code == 303
+    late_target = httpx.URL(late.headers["location"])
+    assert str(late_target.copy_with(query=None)) == END_SESSION
+    assert "id_token_hint" not in late_target.params
+
+
 def test_cookies_are_secure_outside_loopback_and_demo_secrets_refused_in_production() -> None:
     assert ConsoleSettings(public_base_url="https://homeward.example.org").secure_cookies
     assert not ConsoleSettings(public_base_url="http://127.0.0.1:8405").secure_cookies

@@ -29,6 +29,9 @@ from homeward.console.settings import ConsoleSettings
 from homeward.console.vocabulary import LABELS, labeller
 
 COOKIE = "homeward_session"
+# Sent by the page's script when it fetches a fresh copy of its live regions: that is the page
+# following notifications, not the user at work, so it must not keep an idle session alive.
+LIVE_REFRESH = "x-live-refresh"
 REFRESH_MARGIN = timedelta(seconds=30)
 
 
@@ -203,7 +206,7 @@ async def _refreshed(viewer: Viewer) -> Viewer:
 
 
 async def signed_in(request: Request) -> Viewer:
-    return await _refreshed(await _viewer(request))
+    return await _refreshed(await _viewer(request, touch=LIVE_REFRESH not in request.headers))
 
 
 async def signed_in_quietly(request: Request) -> Viewer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from homeward.common.auth import Role
 from homeward.console.i18n import LOCALES
@@ -16,6 +16,7 @@ from homeward.console.web import (
     SignedIn,
     SignedInForm,
     ViewerDep,
+    checked_form,
     safe_next,
     set_session_cookie,
 )
@@ -85,16 +86,24 @@ async def callback(
 
 
 @router.post("/logout", include_in_schema=False)
-async def logout(viewer: SignedIn, _form: SignedInForm) -> Response:
-    """End the session here, then at the identity provider (RP-initiated logout)."""
-    assert viewer.session is not None
+async def logout(request: Request, viewer: ViewerDep, idle: bool = False) -> Response:
+    """End the session here, then at the identity provider (RP-initiated logout). `idle`: the
+    page's idle timer signs out (the signed-out page says why)."""
     console = viewer.console
-    id_token = viewer.session.secrets.get("id_token")
-    await console.oidc.revoke(viewer.session.secrets.get("refresh_token"))
-    await console.store.end(viewer.session)
     base = console.settings.public_base_url.rstrip("/")
-    target = await console.oidc.logout_url(id_token=id_token, post_logout=f"{base}/signed-out")
-    response = RedirectResponse(target or "/signed-out", status_code=303)
+    post_logout = f"{base}/signed-out" + ("?idle=true" if idle else "")
+    id_token = None
+    if viewer.signed_in:
+        assert viewer.session is not None
+        await checked_form(request, viewer)
+        id_token = viewer.session.secrets.get("id_token")
+        await console.oidc.revoke(viewer.session.secrets.get("refresh_token"))
+        await console.store.end(viewer.session)
+    # Else the server already ended the session (a background tab's timer ran late): without
+    # an id token to hint with, the identity provider asks before ending its own session,
+    # which on a shared computer must not outlive ours.
+    target = await console.oidc.logout_url(id_token=id_token, post_logout=post_logout)
+    response = RedirectResponse(target or post_logout.removeprefix(base), status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
@@ -115,9 +124,13 @@ async def choose_language(request: Request, viewer: ViewerDep, form: Form) -> Re
 
 
 @router.post("/session/keep-alive", include_in_schema=False)
-async def keep_alive(viewer: SignedIn, _form: SignedInForm) -> Response:
-    """ "Stay signed in" on the idle warning: loading the session has already renewed it."""
-    return RedirectResponse(safe_next(str(_form.get("next") or "/")), status_code=303)
+async def keep_alive(request: Request, viewer: SignedIn, form: SignedInForm) -> Response:
+    """ "Stay signed in" on the idle warning: loading the session has already renewed it. The
+    page's script asks for JSON and stays where it is, so a half-filled form keeps its input;
+    without JavaScript the browser goes back to the page."""
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"idle_timeout_s": viewer.console.settings.idle_timeout_s})
+    return RedirectResponse(safe_next(str(form.get("next") or "/")), status_code=303)
 
 
 def is_coordinator(roles: list[str]) -> bool:
