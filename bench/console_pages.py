@@ -127,7 +127,7 @@ async def main() -> None:
             for user, paths in pages.items():
                 async with httpx.AsyncClient(timeout=30) as http:
                     await sign_in(stack, http, user)
-                    http.follow_redirects = True  # a partner's /referrals/{id}: its own page
+                    http.follow_redirects = True  # /find answers with the family page's address
                     results += [(user, await measure(stack, http, path)) for path in paths]
             async with httpx.AsyncClient(timeout=30) as http:
                 baseline = await measure(stack, http, "/healthz")
@@ -137,11 +137,11 @@ async def main() -> None:
           " 15 referrals; the part-2 roles' families of 2 (bench.console_seed)")  # fmt: skip
     print(f"  first load adds CSS + JS: {asset_bytes / 1024:.1f} KB gzip")
     columns = ("KB gzip", "p50 ms", "p95 ms", "API calls")
-    print(f"  {'role':<12} {'page':<52} " + " ".join(f"{c:>9}" for c in columns))
+    print(f"  {'role':<12} {'page':<58} " + " ".join(f"{c:>9}" for c in columns))
     for user, row in [*results, ("", baseline)]:
         label = "/healthz (baseline)" if row is baseline else _label(row["path"])
         role = user.split(".")[0]
-        print(f"  {role:<12} {label[:52]:<52} {row['bytes'] / 1024:>9.1f} {row['p50']:>9.1f} "
+        print(f"  {role:<12} {label[:58]:<58} {row['bytes'] / 1024:>9.1f} {row['p50']:>9.1f} "
               f"{row['p95']:>9.1f} {calls.get(row['request_id'], 0):>9}")  # fmt: skip
     heaviest = max(row["bytes"] for _, row in results)
     print(
