@@ -80,7 +80,8 @@ EMPTY_INBOX = {"items": [], "unread": 0, "next_offset": None}
     ("role", "heading", "calls"),
     [
         ("partner", "Incoming referrals", ["/v1/referrals"]),
-        ("documents-officer", "Documentation tasks", ["/v1/tasks", "/v1/notifications"]),
+        ("documents-officer", "Documentation tasks",
+         ["/v1/tasks", "/v1/records", "/v1/notifications/unread-count"]),
         ("supervisor", "What needs you today",
          ["/v1/transfers", "/v1/closure-requests", "/v1/referrals", "/v1/notifications"]),
         ("auditor", "Audit trail", ["/v1/audit"] * 3),
@@ -92,7 +93,9 @@ async def test_each_role_lands_on_its_own_day(
     for path, body in (
         ("/v1/referrals", {"items": [], "total": 0, "next_offset": None}),
         ("/v1/tasks", {"items": [], "total": 0, "next_offset": None}),
+        ("/v1/records", {"items": [], "total": 0, "next_offset": None}),
         ("/v1/notifications", EMPTY_INBOX),
+        ("/v1/notifications/unread-count", {"unread": 0}),
         ("/v1/transfers", []),
         ("/v1/closure-requests", []),
         ("/v1/audit", {"items": [], "next_before_id": None}),

@@ -30,6 +30,27 @@ from homeward.console.vocabulary import LABELS, labeller
 
 COOKIE = "homeward_session"
 REFRESH_MARGIN = timedelta(seconds=30)
+PAGE_SIZE = 20
+MAX_PAGE = 5000  # the APIs refuse offsets past 100,000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a long list: what to ask the API for, and the numbers the pager shows."""
+
+    page: int
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def at(cls, page: int) -> Paging:
+        return cls(max(1, min(page, MAX_PAGE)))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def pages(self, total: int) -> int:
+        return max(1, -(-total // self.size))
 
 
 @dataclass
