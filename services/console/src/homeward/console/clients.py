@@ -190,14 +190,16 @@ class Referrals(Api):
         self,
         *,
         case_id: str | None = None,
+        code: str | None = None,
         state: Sequence[str] | None = None,
         blocked: bool | None = None,
         escalated: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Json:
-        return await self.get("/v1/referrals", case_id=case_id, state=state, blocked=blocked,
-                              escalated=escalated, limit=limit, offset=offset)  # fmt: skip
+        return await self.get("/v1/referrals", case_id=case_id, code=code, state=state,
+                              blocked=blocked, escalated=escalated, limit=limit,
+                              offset=offset)  # fmt: skip
 
     async def referral(self, referral_id: str) -> Json:
         return await self.get(f"/v1/referrals/{referral_id}")
