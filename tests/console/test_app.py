@@ -232,6 +232,7 @@ async def test_a_transfer_into_the_municipality_is_decided_from_the_home_page(
     apis.on("GET", "/v1/notifications",
             body={"items": [], "total": 0, "unread": 0, "next_offset": None})  # fmt: skip
     apis.on("GET", "/v1/consents/expiring", body=[])
+    apis.on("GET", "/v1/records", body={"items": [], "total": 0, "next_offset": None})
     apis.on("GET", "/v1/suggestions", body=[])
     apis.on("POST", "/v1/transfers/t-1/accept", body={**transfer, "status": "accepted"})
     home = await client.get("/")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.console.test_app import CASE, CASE_ID, FakeApis
+from tests.console.test_app import CASE, CASE_ID, PERSON_ID, FakeApis
 from tests.console.test_roles import apis, signed_in  # noqa: F401  (the fixtures)
 
 PAGE = {"items": [], "total": 41, "next_offset": 20}
@@ -129,6 +129,7 @@ async def test_a_transfer_a_supervisor_decides_is_shown_to_the_coordinator_as_in
     apis.on("GET", "/v1/transfers", body=[transfer])
     apis.on("GET", "/v1/notifications", body={"items": [], "unread": 0, "next_offset": None})
     apis.on("GET", "/v1/consents/expiring", body=[])
+    apis.on("GET", "/v1/records", body={"items": [], "total": 0, "next_offset": None})
     apis.on("GET", "/v1/suggestions", body=[])
     home = await client.get("/")
     assert home.status_code == 200
@@ -243,3 +244,90 @@ def _timeline(html: str) -> list[str]:
     items = re.findall(r"<li>(.*?)</li>", listing, flags=re.S)
     return [" ".join(re.sub(r"<span class=\"timeline__when\">.*?</span>", "", item,
                             flags=re.S).split()) for item in items]  # fmt: skip
+
+
+def _referral(referral_id: str, **fields: Any) -> dict[str, Any]:
+    return {"id": referral_id, "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+            "person_id": PERSON_ID, "person_code": "P-4TXR-8N",
+            "service_category": "school-enrolment", "state": "requested", "blocked_on": [],
+            "missing_documents": [], "missing_consent": [], "escalation_level": None,
+            "created_at": "2025-03-02T10:00:00Z", **fields}  # fmt: skip
+
+
+async def test_each_home_card_counts_its_whole_list_and_opens_it(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    """The cards ask the APIs for filtered lists (blocked, answers, overdue, expiring): a
+    card's count is its list's total, not what fits on the card."""
+    client, _ = await signed_in("coordinator")
+    overdue = _referral("r-late", escalation_level="supervisor")
+    apis.on("GET", "/v1/referrals", body={"items": [overdue], "total": 12, "next_offset": 5})
+    apis.on("GET", "/v1/transfers", body=[])
+    apis.on("GET", "/v1/notifications", body={"items": [], "unread": 0, "next_offset": None})
+    apis.on("GET", "/v1/consents/expiring", body=[])
+    passport = {"id": "d-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                "person_id": PERSON_ID, "person_code": "P-4TXR-8N",
+                "document_type": "passport", "status": "issued", "expiry_on": "2025-04-02",
+                "updated_at": "2025-03-01T00:00:00Z"}  # fmt: skip
+    apis.on("GET", "/v1/records", body={"items": [passport], "total": 3, "next_offset": None})
+    apis.on("GET", "/v1/suggestions", body=[])
+    home = await client.get("/", headers={"Accept-Language": "ru"})
+    assert home.status_code == 200, home.text
+    assert "12 направлений заблокировано" in home.text
+    assert "Просрочено: руководитель уведомлён" in home.text
+    assert "3 документа истекают в течение 30 дней" in home.text
+    assert (
+        'href="/referrals?show=overdue"' in home.text and 'href="/expiring#documents"' in home.text
+    )
+    asked = [dict(r.url.params.multi_items()) for r in apis.seen if r.url.path == "/v1/referrals"]
+    assert {"blocked": "true", "limit": "5", "offset": "0"} in asked
+    assert {"escalated": "coordinator", "limit": "5", "offset": "0"} in asked
+    states = [r.url.params.get_list("state") for r in apis.seen if r.url.path == "/v1/referrals"]
+    assert ["accepted", "rejected", "on-hold"] in states
+    [records] = [r for r in apis.seen if r.url.path == "/v1/records"]
+    assert records.url.params["expiring_within_days"] == "30"
+
+
+async def test_the_referral_list_pages_through_the_apis_filter(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    late = _referral("r-1", escalation_level="coordinator")
+    apis.on("GET", "/v1/referrals", body={"items": [late], "total": 41, "next_offset": 40})
+    page = await client.get("/referrals?show=overdue&page=2")
+    assert page.status_code == 200, page.text
+    [asked] = [r for r in apis.seen if r.url.path == "/v1/referrals"]
+    assert asked.url.params["escalated"] == "coordinator"
+    assert (asked.url.params["limit"], asked.url.params["offset"]) == ("20", "20")
+    assert "41 referrals" in page.text and "Page 2 of 3" in page.text
+    assert 'href="/referrals?show=overdue&amp;page=3"' in page.text
+    assert "Overdue: coordinator told" in page.text
+
+
+async def test_the_expiring_page_lists_documents_and_consents_soonest_first(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    certificate = {"id": "d-1", "case_id": CASE_ID, "case_code": "HW-7KQ3-M9",
+                   "person_id": PERSON_ID, "person_code": "P-4TXR-8N",
+                   "document_type": "birth-certificate", "status": "issued",
+                   "expiry_on": "2025-04-02", "updated_at": "2025-03-01T00:00:00Z"}  # fmt: skip
+    consent = {"case_id": CASE_ID, "case_code": "HW-7KQ3-M9", "person_code": "P-4TXR-8N",
+               "recipient_agency_type": "school", "valid_until": "2025-04-20"}  # fmt: skip
+    apis.on("GET", "/v1/records", body={"items": [certificate], "total": 1, "next_offset": None})
+    apis.on("GET", "/v1/consents/expiring", body=[consent])
+    client, _ = await signed_in("coordinator")
+    page = await client.get("/expiring")
+    assert page.status_code == 200, page.text
+    assert "02.04.2025" in page.text and "20.04.2025" in page.text
+    assert f'href="/cases/{CASE_ID}#person-P-4TXR-8N"' in page.text
+
+    officer, _ = await signed_in("documents-officer")
+    apis.seen.clear()
+    page = await officer.get("/expiring")
+    assert page.status_code == 200, page.text
+    assert f'href="/registry/persons/{PERSON_ID}"' in page.text
+    assert "ending-consents" not in page.text
+    assert [r.url.path for r in apis.seen] == ["/v1/records"]  # intake's consents not asked

@@ -80,9 +80,11 @@ EMPTY_INBOX = {"items": [], "unread": 0, "next_offset": None}
     ("role", "heading", "calls"),
     [
         ("partner", "Incoming referrals", ["/v1/referrals"]),
-        ("documents-officer", "Documentation tasks", ["/v1/tasks", "/v1/notifications"]),
+        ("documents-officer", "Documentation tasks",
+         ["/v1/tasks", "/v1/records", "/v1/notifications/unread-count"]),
         ("supervisor", "What needs you today",
-         ["/v1/transfers", "/v1/closure-requests", "/v1/referrals", "/v1/notifications"]),
+         ["/v1/transfers", "/v1/closure-requests", "/v1/referrals", "/v1/referrals",
+          "/v1/notifications/unread-count"]),
         ("auditor", "Audit trail", ["/v1/audit"] * 3),
     ],
 )  # fmt: skip
@@ -92,7 +94,9 @@ async def test_each_role_lands_on_its_own_day(
     for path, body in (
         ("/v1/referrals", {"items": [], "total": 0, "next_offset": None}),
         ("/v1/tasks", {"items": [], "total": 0, "next_offset": None}),
+        ("/v1/records", {"items": [], "total": 0, "next_offset": None}),
         ("/v1/notifications", EMPTY_INBOX),
+        ("/v1/notifications/unread-count", {"unread": 0}),
         ("/v1/transfers", []),
         ("/v1/closure-requests", []),
         ("/v1/audit", {"items": [], "next_before_id": None}),
@@ -185,22 +189,34 @@ async def test_a_partner_must_give_a_reason_to_reject_and_hears_what_the_referra
     assert '<option value="no-capacity" selected>' in page.text
 
 
-async def test_the_supervisor_sees_escalations_at_supervisor_level_only(
+async def test_the_supervisor_sees_the_referrals_escalated_to_supervisors(
     signed_in: Any, apis: FakeApis
 ) -> None:
-    def overdue(level: str, code: str) -> dict[str, Any]:
-        return {"id": len(code), "event_type": "homeward.referral.overdue.v1",
-                "case_code": code, "details": {"level": level, "deadline": "acceptance"},
-                "link": f"http://x/app/referrals/{REFERRAL_ID}", "read_at": None,
-                "created_at": "2025-03-01T10:00:00Z", "summary": "s"}  # fmt: skip
-
-    inbox = {"items": [overdue("supervisor", "HW-AAAA-11"), overdue("coordinator", "HW-BBBB-22")],
-             "unread": 2, "next_offset": None}  # fmt: skip
-    apis.on("GET", "/v1/notifications", body=inbox)
+    """From the referrals API's `escalated=supervisor` list, not from notifications (which
+    leave the page once read)."""
+    late = {**REFERRAL, "state": "requested", "escalation_level": "supervisor"}
+    apis.on("GET", "/v1/referrals", body={"items": [late], "total": 1, "next_offset": None})
+    apis.on("GET", "/v1/notifications/unread-count", body={"unread": 0})
     for path in ("/v1/transfers", "/v1/closure-requests"):
         apis.on("GET", path, body=[])
-    apis.on("GET", "/v1/referrals", body={"items": [], "total": 0, "next_offset": None})
     client, _ = await signed_in("supervisor")
     page = await client.get("/")
-    assert "HW-AAAA-11" in page.text and "HW-BBBB-22" not in page.text
-    assert f'href="/referrals/{REFERRAL_ID}"' in page.text  # a path of the console
+    assert page.status_code == 200, page.text
+    assert f'href="/referrals/{REFERRAL_ID}"' in page.text and "Due 31.05.2025" in page.text
+    asked = [r.url.params for r in apis.seen if r.url.path == "/v1/referrals"]
+    assert {p.get("escalated") for p in asked} == {"supervisor", None}
+    assert {p.get("blocked") for p in asked} == {"true", None}
+
+
+async def test_a_partner_finds_its_open_referrals_by_a_code_typed_any_way(
+    signed_in: Any, apis: FakeApis
+) -> None:
+    apis.on("GET", "/v1/referrals", body={"items": [REFERRAL], "total": 130, "next_offset": 100})
+    client, _ = await signed_in("partner")
+    page = await client.get("/incoming", params={"code": " hw7kq3m9 "})
+    assert page.status_code == 200, page.text
+    [asked] = [r.url.params for r in apis.seen if r.url.path == "/v1/referrals"]
+    assert asked["code"] == "hw7kq3m9"
+    assert asked.get_list("state") == ["accepted", "in-progress", "on-hold", "requested"]
+    assert 'value="hw7kq3m9"' in page.text and "130 open referrals" in page.text
+    assert "The newest 1 are shown here" in page.text

@@ -7,6 +7,7 @@ into a translated message. Nothing here retries a write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,13 +190,16 @@ class Referrals(Api):
         self,
         *,
         case_id: str | None = None,
-        state: str | None = None,
+        code: str | None = None,
+        state: Sequence[str] | None = None,
+        blocked: bool | None = None,
+        escalated: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Json:
-        return await self.get(
-            "/v1/referrals", case_id=case_id, state=state, limit=limit, offset=offset
-        )
+        return await self.get("/v1/referrals", case_id=case_id, code=code, state=state,
+                              blocked=blocked, escalated=escalated, limit=limit,
+                              offset=offset)  # fmt: skip
 
     async def referral(self, referral_id: str) -> Json:
         return await self.get(f"/v1/referrals/{referral_id}")
@@ -243,8 +247,12 @@ class Documents(Api):
     async def records(self, person_id: str) -> Json:
         return await self.get(f"/v1/persons/{person_id}/records")
 
-    async def tasks(self, *, status: str = "open") -> Json:
-        return await self.get("/v1/tasks", status=status, limit=100)
+    async def tasks(self, *, status: str = "open", limit: int = 100, offset: int = 0) -> Json:
+        return await self.get("/v1/tasks", status=status, limit=limit, offset=offset)
+
+    async def expiring_records(self, *, within_days: int, limit: int = 100) -> Json:
+        """The municipality's issued documents expiring within the days, soonest first."""
+        return await self.get("/v1/records", expiring_within_days=within_days, limit=limit)
 
     async def change_status(self, record_id: str, body: Json) -> Json:
         return await self.post(f"/v1/records/{record_id}/status", body)

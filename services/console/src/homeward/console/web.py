@@ -33,6 +33,27 @@ COOKIE = "homeward_session"
 # following notifications, not the user at work, so it must not keep an idle session alive.
 LIVE_REFRESH = "x-live-refresh"
 REFRESH_MARGIN = timedelta(seconds=30)
+PAGE_SIZE = 20
+MAX_PAGE = 5000  # the APIs refuse offsets past 100,000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a long list: what to ask the API for, and the numbers the pager shows."""
+
+    page: int
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def at(cls, page: int) -> Paging:
+        return cls(max(1, min(page, MAX_PAGE)))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def pages(self, total: int) -> int:
+        return max(1, -(-total // self.size))
 
 
 @dataclass

@@ -12,10 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from homeward.common.codes import CODE_MAX_LENGTH, parse_code
 from homeward.console.clients import ApiRefusal, Apis
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn
+from homeward.console.web import Paging, SignedIn
 
 router = APIRouter()
-PAGE_SIZE = 20
 
 
 @router.get("/find", include_in_schema=False)
@@ -42,25 +41,15 @@ async def caseload(
 ) -> Response:
     """My cases or the municipality's, filtered by status, a page at a time."""
     status = status if status in ("open", "closed", "all") else "open"
-    page = max(1, min(page, 5000))
-    apis = viewer.apis()
-    listing = await apis.intake.cases(
+    paging = Paging.at(page)
+    listing = await viewer.apis().intake.cases(
         status=None if status == "all" else status,
         coordinator="me" if mine else None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
+        limit=paging.size,
+        offset=paging.offset,
     )
-    total = listing["total"]
-    pages = max(1, -(-total // PAGE_SIZE))
-    return viewer.render(
-        "caseload.html",
-        cases=listing["items"],
-        total=total,
-        page=page,
-        pages=pages,
-        mine=mine,
-        status=status,
-    )
+    return viewer.render("caseload.html", cases=listing["items"], total=listing["total"],
+                         paging=paging, mine=mine, status=status)  # fmt: skip
 
 
 # The newest notifications about the case on its timeline (the inbox keeps them all).

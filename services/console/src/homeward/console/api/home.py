@@ -1,9 +1,9 @@
 """Home, "what needs me today": one card per kind of work, each opening a filtered list.
 
-API calls: referrals of the municipality (1), pending transfers (1), consents ending within
-30 days (1), unread notifications (1), partners' open suggestions (1): five, whatever the
-caseload. Other roles land on their own day (partner, registry, supervisor and auditor
-modules).
+API calls: blocked, answered and overdue referrals (3), pending transfers (1), consents ending
+and documents expiring within 30 days (2), unread notifications (1), partners' open
+suggestions (1): eight, together, whatever the caseload; each card counts its list's total.
+Other roles land on their own day (partner, registry, supervisor and auditor modules).
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from homeward.console.api import auditor, partner, registry, supervisor
-from homeward.console.vocabulary import event_kind
 from homeward.console.web import SignedIn, ViewerDep, console_path
 
 router = APIRouter()
 ANSWERS = ("accepted", "rejected", "on-hold")
-OVERDUE_EVENTS = ("referral.escalated", "referral.overdue")
 EXPIRY_DAYS = 30
-EXPIRY_EVENTS = ("document_record.expiry_warned", "document_record.expired")
+CARD_ROWS = 5
 
 
 @router.get("/", include_in_schema=False)
@@ -42,25 +40,54 @@ async def home(viewer: ViewerDep) -> Response:
 async def today(viewer: SignedIn) -> Response:
     apis = viewer.apis()
     municipality = viewer.user.get("municipality")
-    referrals, transfers, consents, inbox, suggested = await asyncio.gather(
-        apis.referrals.referrals(limit=100),
+    referrals = apis.referrals.referrals
+    (
+        blocked,
+        answers,
+        overdue,
+        transfers,
+        consents,
+        documents,
+        inbox,
+        suggested,
+    ) = await asyncio.gather(
+        referrals(blocked=True, limit=CARD_ROWS),
+        referrals(state=ANSWERS, limit=CARD_ROWS),
+        referrals(escalated="coordinator", limit=CARD_ROWS),
         apis.intake.transfers(status="pending"),
         apis.intake.expiring_consents(within_days=EXPIRY_DAYS),
-        apis.notifications.inbox(unread_only=True, limit=50),
+        apis.documents.expiring_records(within_days=EXPIRY_DAYS, limit=CARD_ROWS),
+        apis.notifications.inbox(unread_only=True, limit=CARD_ROWS),
         apis.referrals.suggestions(status="open"),
     )
-    items = referrals["items"]
     notes = inbox["items"]
     for note in notes:
         note["local_link"] = console_path(note["link"])
     cards = {
-        "blocked": [r for r in items if r["blocked_on"]],
-        "answers": [r for r in items if r["state"] in ANSWERS],
+        "blocked": blocked,
+        "answers": answers,
+        "overdue": overdue,
+        "documents": documents,
         "transfers": [t for t in transfers if t["to_municipality"] == municipality],
-        "overdue": [n for n in notes if event_kind(n["event_type"]) in OVERDUE_EVENTS],
-        "expiring": [n for n in notes if event_kind(n["event_type"]) in EXPIRY_EVENTS],
         "consents": consents,
         "suggestions": suggested,
     }
-    return viewer.render("home.html", cards=cards, unread=inbox["unread"], inbox=notes[:5],
-                         expiry_days=EXPIRY_DAYS)  # fmt: skip
+    return viewer.render("home.html", cards=cards, unread=inbox["unread"], inbox=notes,
+                         rows=CARD_ROWS, expiry_days=EXPIRY_DAYS)  # fmt: skip
+
+
+@router.get("/expiring", include_in_schema=False)
+async def expiring(viewer: SignedIn) -> Response:
+    """Documents expiring and (for the municipality's staff) consents ending, soonest first,
+    so that a family can renew them in time; the civil registry sees its documents."""
+    apis = viewer.apis()
+    documents = apis.documents.expiring_records(within_days=EXPIRY_DAYS)
+    officer = registry.is_officer(viewer)
+    if officer:  # consents are intake's: the registry does not read them
+        found, consents = await documents, []
+    else:
+        found, consents = await asyncio.gather(
+            documents, apis.intake.expiring_consents(within_days=EXPIRY_DAYS)
+        )
+    return viewer.render("expiring.html", documents=found, expiry_days=EXPIRY_DAYS, officer=officer,
+                         consents=sorted(consents, key=lambda c: c["valid_until"]))  # fmt: skip

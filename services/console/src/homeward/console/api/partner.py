@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
@@ -27,6 +28,7 @@ WITH_REASON = frozenset({"reject", "hold", "fail"})
 # While the agency serves the person: identity may be asked for, onward services suggested.
 SERVING = frozenset({"accepted", "in-progress", "on-hold"})
 OPEN = SERVING | {"requested"}
+INCOMING_ROWS = 100
 
 
 def is_partner(viewer: Viewer) -> bool:
@@ -38,11 +40,17 @@ def _deadline(referral: dict[str, Any]) -> str:
 
 
 @router.get("", include_in_schema=False)
-async def incoming(viewer: SignedIn) -> Response:
-    """Open referrals of my agency, the one due first on top."""
-    listing = await viewer.apis().referrals.referrals(limit=100)
-    cards = sorted((r for r in listing["items"] if r["state"] in OPEN), key=_deadline)
-    return viewer.render("partner/incoming.html", referrals=cards)
+async def incoming(viewer: SignedIn, code: str = "") -> Response:
+    """Open referrals of my agency, the one due first on top (the API orders by creation:
+    the newest `INCOMING_ROWS` are sorted here, and the page says when there are more), or
+    those of one case or person code, as the referrals API finds it typed any way."""
+    code = code.strip()[:CODE_MAX_LENGTH]
+    listing = await viewer.apis().referrals.referrals(
+        state=sorted(OPEN), code=code or None, limit=INCOMING_ROWS
+    )
+    cards = sorted(listing["items"], key=_deadline)
+    return viewer.render("partner/incoming.html", referrals=cards, total=listing["total"],
+                         code=code)  # fmt: skip
 
 
 async def referral_page(

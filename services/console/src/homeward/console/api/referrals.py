@@ -15,11 +15,11 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from homeward.console.api import partner
+from homeward.console.api import home, partner
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.web import Paging, SignedIn, SignedInForm, Viewer
 
 router = APIRouter()
 # Needs that point to a service category, for the suggestion beside step 1.
@@ -34,8 +34,14 @@ NEED_TO_CATEGORY = {
     "family-support": "family-support",
     "religious-guidance": "religious-guidance",
 }
-FILTERS = ("blocked", "answers", "open", "all")
-OPEN_STATES = {"draft", "requested", "accepted", "in-progress", "on-hold"}
+# The list's tabs, as the referrals API's filters.
+FILTERS: dict[str, dict[str, Any]] = {
+    "open": {"state": ["draft", "requested", "accepted", "in-progress", "on-hold"]},
+    "blocked": {"blocked": True},
+    "answers": {"state": list(home.ANSWERS)},
+    "overdue": {"escalated": "coordinator"},
+    "all": {},
+}
 CLOSED = "closed"  # an agency's capacity when it takes no new referrals
 
 
@@ -211,12 +217,9 @@ async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: st
 @router.get("/referrals", include_in_schema=False)
 async def referral_list(viewer: SignedIn, show: str = "open", page: int = 1) -> Response:
     show = show if show in FILTERS else "open"
-    listing = await viewer.apis().referrals.referrals(limit=100)
-    items = listing["items"]
-    if show == "blocked":
-        items = [r for r in items if r["blocked_on"]]
-    elif show == "answers":
-        items = [r for r in items if r["state"] in ("accepted", "rejected", "on-hold")]
-    elif show == "open":
-        items = [r for r in items if r["state"] in OPEN_STATES]
-    return viewer.render("referrals/list.html", referrals=items, show=show, filters=FILTERS)
+    paging = Paging.at(page)
+    listing = await viewer.apis().referrals.referrals(
+        **FILTERS[show], limit=paging.size, offset=paging.offset
+    )
+    return viewer.render("referrals/list.html", referrals=listing["items"], show=show,
+                         filters=list(FILTERS), total=listing["total"], paging=paging)  # fmt: skip

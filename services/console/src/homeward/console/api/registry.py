@@ -1,7 +1,7 @@
 """The civil registry's workspace (documents officers): the task queue, a person's records.
 
-API calls: the queue (open tasks, oldest first, and the unread expiry warnings: 2); a
-person's records (1); a status change (1 + the page again).
+API calls: the queue (a page of open tasks, oldest first; the documents expiring soonest; the
+unread count: 3); a person's records (1); a status change (1 + the page again).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
-from homeward.console.vocabulary import LABELS, event_kind
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.vocabulary import LABELS
+from homeward.console.web import Paging, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/registry")
 OFFICER = "documents-officer"
-RECORDS = "document_record."
+EXPIRY_DAYS = 30
+EXPIRING_ROWS = 10
 DOCUMENTATION = "documentation"  # the only purpose the registry reads an identity for
 # Statuses that always need a reason (the documents service refuses them without one).
 REASON_REQUIRED = frozenset({"rejected", "not-applicable"})
@@ -30,16 +31,16 @@ def is_officer(viewer: Viewer) -> bool:
 
 
 @router.get("", include_in_schema=False)
-async def queue(viewer: SignedIn) -> Response:
+async def queue(viewer: SignedIn, page: int = 1) -> Response:
     apis = viewer.apis()
-    tasks, inbox = await asyncio.gather(
-        apis.documents.tasks(status="open"), apis.notifications.inbox(unread_only=True, limit=50)
+    paging = Paging.at(page)
+    tasks, expiring, unread = await asyncio.gather(
+        apis.documents.tasks(status="open", limit=paging.size, offset=paging.offset),
+        apis.documents.expiring_records(within_days=EXPIRY_DAYS, limit=EXPIRING_ROWS),
+        apis.notifications.unread(),
     )
-    # A documents officer hears of records only when they expire or are about to.
-    expiring = [n for n in inbox["items"] if event_kind(n["event_type"]).startswith(RECORDS)]
-    return viewer.render(
-        "registry/queue.html", tasks=tasks["items"], expiring=expiring, unread=inbox["unread"]
-    )
+    return viewer.render("registry/queue.html", tasks=tasks, paging=paging, expiring=expiring,
+                         expiry_days=EXPIRY_DAYS, unread=unread)  # fmt: skip
 
 
 @router.get("/persons/{person_id}", include_in_schema=False)

@@ -1,8 +1,9 @@
 """A supervisor's workspace: escalations, transfers and closures to decide, consent overrides,
 erasure (after a confirmation that says what stays), and the outcome indicators as a chart.
 
-API calls: the day's page (transfers, closure requests, referrals, unread notifications: 4);
-a decision (1); the indicators (1).
+API calls: the day's page (transfers, closure requests, referrals escalated to a supervisor,
+referrals blocked (for consent overrides), the unread count: 5); a decision (1); the
+indicators (1).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 from homeward.console.api.charts import bar_chart
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
-from homeward.console.vocabulary import LABELS, event_kind
-from homeward.console.web import SignedIn, SignedInForm, Viewer, console_path
+from homeward.console.vocabulary import LABELS
+from homeward.console.web import SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/supervisor")
 SUPERVISOR = "supervisor"
-OVERDUE = "referral.overdue"
+LIST_ROWS = 50
 DECISIONS = {"transfers": "transfer_decline_reason", "closures": "closure_rejection"}
 
 
@@ -31,26 +32,21 @@ def is_supervisor(viewer: Viewer) -> bool:
 
 async def _today(viewer: Viewer, form: FormState, status_code: int = 200) -> Response:
     apis = viewer.apis()
-    transfers, closures, referrals, inbox = await asyncio.gather(
+    transfers, closures, escalated, blocked, unread = await asyncio.gather(
         apis.intake.transfers(status="pending"),
         apis.intake.closure_requests(status="pending"),
-        apis.referrals.referrals(limit=100),
-        apis.notifications.inbox(unread_only=True, limit=50),
+        apis.referrals.referrals(escalated=SUPERVISOR, limit=LIST_ROWS),
+        apis.referrals.referrals(blocked=True, limit=LIST_ROWS),
+        apis.notifications.unread(),
     )
     municipality = viewer.user.get("municipality")
-    escalations = [
-        n for n in inbox["items"]
-        if event_kind(n["event_type"]) == OVERDUE and n["details"].get("level") == SUPERVISOR
-    ]  # fmt: skip
-    for note in escalations:
-        note["local_link"] = console_path(note["link"])
     return viewer.render(
         "supervisor/today.html",
         transfers=[t for t in transfers if t["to_municipality"] == municipality],
         closures=closures,
-        consent_blocked=[r for r in referrals["items"] if r["missing_consent"]],
-        escalations=escalations,
-        unread=inbox["unread"],
+        consent_blocked=[r for r in blocked["items"] if r["missing_consent"]],
+        escalated=escalated,
+        unread=unread,
         form=form,
         status_code=status_code,
     )

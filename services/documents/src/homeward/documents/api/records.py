@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from homeward.common.auth import Principal
@@ -12,14 +14,61 @@ from homeward.common.purpose import PurposeIfStated
 from homeward.common.service import SessionDep
 from homeward.common.vocabulary import IdentityPurpose
 from homeward.documents.api.deps import CatalogueDep, RecordReader, RecordWriter, VaultDep
-from homeward.documents.api.schemas import CaseRecordsView, PersonRecordsView, RecordView
+from homeward.documents.api.schemas import (
+    CaseRecordsView,
+    PersonRecordsView,
+    RecordPage,
+    RecordSummaryView,
+    RecordView,
+)
 from homeward.documents.api.views import case_records_view, record_view
 from homeward.documents.commands import ChangeStatus, CreateRecord, UpdateRecordDetails
+from homeward.documents.domain.records import RecordStatus
 from homeward.documents.handlers import record_reads as reads
 from homeward.documents.handlers import records as handlers
+from homeward.documents.handlers import views
 from homeward.documents.handlers.access import person_in_scope
 
 router = APIRouter(prefix="/v1", tags=["records"])
+
+
+@router.get("/records", name="list_municipality_records", response_model=RecordPage)
+async def list_municipality_records(
+    request: Request,
+    principal: RecordReader,
+    session: SessionDep,
+    record_status: Annotated[RecordStatus | None, Query(alias="status")] = None,
+    expiring_within_days: Annotated[
+        int | None,
+        Query(ge=0, le=366, description="issued documents expiring by then, soonest first"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> RecordPage:
+    """Your municipality's records (no protected fields), e.g. those expiring within 30 days."""
+    limit = min(limit, request.app.state.parts.settings.max_page_size)
+    listing = await views.list_records(
+        session, principal=principal, status=record_status,
+        expiring_within_days=expiring_within_days, limit=limit, offset=offset,
+    )  # fmt: skip
+    return RecordPage(
+        items=[
+            RecordSummaryView(
+                id=record.id,
+                case_id=record.case_id,
+                case_code=person.case_code,
+                person_id=record.person_id,
+                person_code=person.person_code,
+                document_type=record.document_type,
+                status=record.status,
+                expiry_on=record.expiry_on,
+                updated_at=record.updated_at,
+            )
+            for record, person in listing.records
+        ],
+        total=listing.total,
+        next_offset=offset + limit if offset + limit < listing.total else None,
+    )
 
 
 @router.get("/persons/{person_id}/records", name="list_records", response_model=PersonRecordsView)

@@ -39,6 +39,26 @@ class RecordView(BaseModel):
     history: list[RecordChangeView]
 
 
+class RecordSummaryView(BaseModel):
+    """A record in a municipality-wide list: no protected field, no history."""
+
+    id: str
+    case_id: str
+    case_code: str
+    person_id: str
+    person_code: str
+    document_type: str
+    status: str
+    expiry_on: date | None
+    updated_at: datetime
+
+
+class RecordPage(BaseModel):
+    items: list[RecordSummaryView]
+    total: int
+    next_offset: int | None
+
+
 class PersonRecordsView(BaseModel):
     person_id: str
     person_code: str

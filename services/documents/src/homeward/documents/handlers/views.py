@@ -1,11 +1,14 @@
 """Reads beyond single records: readiness (full, or the partner's ready-or-not), open
-documentation tasks, and the municipality's suppressed overview."""
+documentation tasks, the municipality's records (those expiring soon), and its suppressed
+overview."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +19,7 @@ from homeward.documents.adapters.tables import PersonRow, ReadinessRow, RecordRo
 from homeward.documents.catalogue import Catalogue
 from homeward.documents.domain.overview import suppressed, suppressed_median_days
 from homeward.documents.domain.readiness import Readiness
+from homeward.documents.domain.records import RecordStatus
 from homeward.documents.domain.tasks import TaskStatus
 from homeward.documents.handlers.access import (
     PERSON_NOT_FOUND,
@@ -80,12 +84,51 @@ async def list_tasks(
     session: AsyncSession, *, principal: Principal, status: TaskStatus, limit: int, offset: int
 ) -> TaskListing:
     conditions = [TaskRow.municipality == municipality_of(principal), TaskRow.status == status]
+    total = (await session.exec(select(func.count()).select_from(TaskRow).where(*conditions))).one()
     rows = (await session.exec(
         select(TaskRow, PersonRow.person_code)
         .join(PersonRow, col(PersonRow.id) == col(TaskRow.person_id), isouter=True)
         .where(*conditions).order_by(col(TaskRow.raised_at), col(TaskRow.id))
+        .limit(limit).offset(offset)
     )).all()  # fmt: skip
-    return TaskListing(tasks=[(t, c) for t, c in rows[offset : offset + limit]], total=len(rows))
+    return TaskListing(tasks=[(t, c) for t, c in rows], total=total)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordListing:
+    records: list[tuple[RecordRow, PersonRow]]
+    total: int
+
+
+async def list_records(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    status: RecordStatus | None,
+    expiring_within_days: int | None,
+    limit: int,
+    offset: int,
+) -> RecordListing:
+    """The municipality's records; `expiring_within_days` keeps the issued documents whose
+    expiry date falls by then (or has passed: the daily check marks those expired), the
+    soonest first, so that a family can renew in time."""
+    conditions = [RecordRow.municipality == municipality_of(principal)]
+    order = [col(RecordRow.updated_at).desc(), col(RecordRow.id)]
+    if status is not None:
+        conditions.append(RecordRow.status == status.value)
+    if expiring_within_days is not None:
+        horizon = utcnow().date() + timedelta(days=expiring_within_days)
+        conditions += [RecordRow.status == RecordStatus.ISSUED.value,
+                       col(RecordRow.expiry_on) <= horizon]  # fmt: skip
+        order = [col(RecordRow.expiry_on), col(RecordRow.id)]
+    total = (await session.exec(select(func.count()).select_from(RecordRow)
+                                .where(*conditions))).one()  # fmt: skip
+    rows = (await session.exec(
+        select(RecordRow, PersonRow)
+        .join(PersonRow, col(PersonRow.id) == col(RecordRow.person_id))
+        .where(*conditions).order_by(*order).limit(limit).offset(offset)
+    )).all()  # fmt: skip
+    return RecordListing(records=[(record, person) for record, person in rows], total=total)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ from homeward.referrals.commands import (
     RequesterDecision,
     SendReferral,
 )
+from homeward.referrals.domain.deadlines import EscalationLevel
 from homeward.referrals.domain.lifecycle import Action, ReferralState
 from homeward.referrals.handlers import queries
 from homeward.referrals.handlers import referrals as handlers
@@ -60,7 +61,7 @@ async def list_referrals(
     principal: ReferralReader,
     session: SessionDep,
     settings: SettingsDep,
-    state: ReferralState | None = None,
+    state: Annotated[list[ReferralState] | None, Query(description="one or more states")] = None,
     case_id: Annotated[str | None, Query(max_length=36)] = None,
     code: Annotated[
         str | None,
@@ -68,6 +69,13 @@ async def list_referrals(
             max_length=CODE_MAX_LENGTH,
             description="a case or person code, typed any way (hw7kq3m9, HW-7KQ3-M9, ...)",
         ),
+    ] = None,
+    blocked: Annotated[
+        bool | None, Query(description="held by a consent or documents gate (or not)")
+    ] = None,
+    escalated: Annotated[
+        EscalationLevel | None,
+        Query(description="overdue, its running deadline escalated to this level or higher"),
     ] = None,
     limit: Annotated[int, Query(ge=1)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -78,15 +86,22 @@ async def list_referrals(
     listing = await queries.list_referrals(
         session,
         principal=principal,
-        state=state.value if state else None,
+        states=[s.value for s in state or ()],
         case_id=case_id,
         code=code,
+        blocked=blocked,
+        escalated=escalated,
         limit=limit,
         offset=offset,
     )
     for_partner = not is_municipal_staff(principal)
     return ReferralPage(
-        items=[referral_view(r, settings, for_partner=for_partner) for r in listing.items],
+        items=[
+            referral_view(
+                r, settings, for_partner=for_partner, escalation_level=listing.escalations.get(r.id)
+            )
+            for r in listing.items
+        ],
         total=listing.total,
         next_offset=offset + limit if offset + limit < listing.total else None,
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from homeward.referrals.domain.deadlines import EscalationLevel
+
 
 class AccreditedStaffView(BaseModel):
     code: str
@@ -74,6 +76,10 @@ class ReferralView(BaseModel):
     ended_at: datetime | None
     due_at: datetime | None = Field(
         default=None, description="when the agency's acceptance or completion is due"
+    )
+    escalation_level: EscalationLevel | None = Field(
+        default=None,
+        description="overdue: the level its running deadline was escalated to (lists and reads)",
     )
 
 

@@ -19,12 +19,17 @@ HIDDEN_FROM_PARTNERS = frozenset({"consent-override"})
 
 
 def referral_view(
-    referral: ReferralRow, settings: ReferralsSettings, *, for_partner: bool = False
+    referral: ReferralRow,
+    settings: ReferralsSettings,
+    *,
+    for_partner: bool = False,
+    escalation_level: str | None = None,
 ) -> ReferralView:
     view = ReferralView(
         **referral.model_dump(exclude={"created_by"}),
         blocked_on=blocked_on_of(referral),
         due_at=due_at(referral, settings),
+        escalation_level=escalation_level,
         allowed_actions=[a.value for a in allowed_actions(ReferralState(referral.state))],
     )
     if for_partner:
@@ -84,7 +89,8 @@ def referral_detail_view(
     details: ReferralDetails, settings: ReferralsSettings
 ) -> ReferralDetailView:
     for_partner = details.case_summary is not None
-    base = referral_view(details.referral, settings, for_partner=for_partner).model_dump()
+    base = referral_view(details.referral, settings, for_partner=for_partner,
+                         escalation_level=details.escalation_level).model_dump()  # fmt: skip
     history = details.history
     if for_partner:
         base["disclose"] = details.shared_categories

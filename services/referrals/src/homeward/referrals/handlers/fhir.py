@@ -55,8 +55,8 @@ async def search_tasks(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the Tasks the caller may see (the REST list's scope), and their total."""
     listing = await queries.list_referrals(
-        session, principal=principal, state=status.value if status else None, case_id=None,
-        code=None, limit=count, offset=offset, agency_id=owner, state_changed_after=changed_after,
+        session, principal=principal, states=[status.value] if status else (), limit=count,
+        offset=offset, agency_id=owner, state_changed_after=changed_after,
     )  # fmt: skip
     return await tasks_of(
         session, listing.items, principal=principal, settings=settings
