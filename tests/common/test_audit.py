@@ -1,4 +1,5 @@
-"""The audit trail is append-only in the database itself, not only by convention."""
+"""The audit trail is append-only in the database itself, not only by convention, in every
+service that keeps one."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ SUPERVISOR = Principal(
 )
 
 
+@pytest.mark.parametrize("service", ["intake", "referrals", "documents", "notifications"])
 @pytest.mark.parametrize(
     "tampering",
     [
@@ -27,9 +29,9 @@ SUPERVISOR = Principal(
     ],
 )
 async def test_recorded_audit_rows_can_be_neither_changed_nor_deleted(
-    database_url: str, tampering: str
+    database_url: str, tampering: str, service: str
 ) -> None:
-    await upgrade(database_url, "homeward.intake.migrations")
+    await upgrade(database_url, f"homeward.{service}.migrations")
     database = Database(database_url)
     try:
         async with database.transaction() as session:

@@ -1,6 +1,7 @@
 """The auditor in Chromium, in English then in Russian: the school's reveal of a child's
 name is found in the merged trail of the services by agency and case code, with its
-purpose; the CSV export has the same entry, a column naming the service, and no name."""
+purpose; the CSV export has the same entry, a column naming the service, and no name. The
+school's email opt-in is in notifications' trail, without the address."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.stack
 SCHOOL, AGENCY = "school.riverton", "riverton-primary-school"
+ADDRESS = "office@school.riverton.example"
 
 
 async def test_the_auditor_finds_the_schools_reveal(stack: RunningStack, browser) -> None:
@@ -35,6 +37,7 @@ async def test_the_auditor_finds_the_schools_reveal(stack: RunningStack, browser
         return True
 
     await eventually(revealed, what="the school may reveal the child's identity")
+    await api.call(SCHOOL, "notifications", "PUT", "/v1/me/email", json={"address": ADDRESS})
 
     context = await new_context(browser, locale="en-GB")
     page = await context.new_page()
@@ -59,6 +62,20 @@ async def test_the_auditor_finds_the_schools_reveal(stack: RunningStack, browser
     assert any(line.startswith("intake,") and "identity.read" in line and family.code in line
                for line in text.splitlines())  # fmt: skip
     assert CHILD_NAME not in text
+
+    # The agency's every act, in any service: its opt-in to email is notifications'.
+    await page.fill("#case_code", "")
+    await page.locator("#filters button").click()
+    opted_in = page.locator("#trail tbody tr", has_text="email.opted_in").first
+    await expect(opted_in).to_contain_text("notifications")
+    await expect(page.locator("#trail")).not_to_contain_text(ADDRESS)
+    export = await page.request.get(
+        stack.console_url + await page.locator("a[download]").get_attribute("href")
+    )
+    text = await export.text()
+    assert any(line.startswith("notifications,") and "email.opted_in" in line
+               for line in text.splitlines())  # fmt: skip
+    assert ADDRESS not in text
 
     # Russian; a date that is not one is refused on the page, what was typed kept.
     await page.get_by_role("button", name="Русский").click()

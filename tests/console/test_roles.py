@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -85,7 +86,7 @@ EMPTY_INBOX = {"items": [], "unread": 0, "next_offset": None}
         ("supervisor", "What needs you today",
          ["/v1/transfers", "/v1/closure-requests", "/v1/referrals", "/v1/referrals",
           "/v1/notifications/unread-count"]),
-        ("auditor", "Audit trail", ["/v1/audit"] * 3),
+        ("auditor", "Audit trail", ["/v1/audit"] * 4),
     ],
 )  # fmt: skip
 async def test_each_role_lands_on_its_own_day(
@@ -129,22 +130,54 @@ async def test_a_partner_refused_an_identity_is_told_why_with_the_purpose_kept(
     assert 'action="/incoming/' + REFERRAL_ID + '/act/start"' in page.text
 
 
-async def test_the_audit_export_merges_the_services_by_time(signed_in: Any, apis: FakeApis) -> None:
-    header = (
-        "id,at,actor,agency_id,municipality,action,case_code,subject_code,fields,purpose,request_id"
-    )
-    by_port = {  # each service's port (the settings' defaults) -> its one entry
-        8401: "1,2025-03-02T10:00:00Z,a,riverton-primary-school,riverton,identity.read,"
-        "HW-7KQ3-M9,P-4TXR-8N,full_name,referral,r1",
-        8402: "7,2025-03-03T10:00:00Z,b,,riverton,referral.read,HW-7KQ3-M9,,,,r2",
-        8403: "3,2025-03-01T10:00:00Z,c,,riverton,record.read,HW-7KQ3-M9,,,,r3",
-    }  # fmt: skip
+AUDIT_HEADER = (
+    "id,at,actor,agency_id,municipality,action,case_code,subject_code,fields,purpose,request_id"
+)
+AUDIT_ROWS = {  # each service's port (the settings' defaults) -> its one entry
+    8401: "1,2025-03-02T10:00:00Z,a,riverton-primary-school,riverton,identity.read,"
+    "HW-7KQ3-M9,P-4TXR-8N,full_name,referral,r1",
+    8402: "7,2025-03-03T10:00:00Z,b,,riverton,referral.read,HW-7KQ3-M9,,,,r2",
+    8403: "3,2025-03-01T10:00:00Z,c,,riverton,record.read,HW-7KQ3-M9,,,,r3",
+    8404: "5,2025-03-02T12:00:00Z,d,riverton-primary-school,riverton,email.opted_in,,,"
+    "address;locale,,r4",
+}  # fmt: skip
+# A row of the trail's table: when, then the service and the action (codes, untranslated).
+TRAIL_ROW = re.compile(
+    r'<tr><td>.*?</td><td translate="no">(\w+)</td><td translate="no">([\w.]+)</td>'
+)
 
+
+def _audit_entry(port: int) -> dict[str, Any]:
+    """The service's one entry as its `/v1/audit` lists it (its CSV row, typed)."""
+    [row] = csv.DictReader(io.StringIO(f"{AUDIT_HEADER}\r\n{AUDIT_ROWS[port]}\r\n"))
+    entry: dict[str, Any] = {name: value or None for name, value in row.items()}
+    return {**entry, "id": int(row["id"]), "fields": [f for f in row["fields"].split(";") if f]}
+
+
+async def test_the_trail_merges_the_four_services_by_time(signed_in: Any, apis: FakeApis) -> None:
+    def trail(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["agency_id"] == "riverton-primary-school"
+        page = {"items": [_audit_entry(request.url.port)], "next_before_id": None}
+        return httpx.Response(200, json=page)
+
+    apis.routes[("GET", "/v1/audit")] = trail
+    client, _ = await signed_in("auditor")
+    page = await client.get("/audit?agency_id=riverton-primary-school")
+    assert page.status_code == 200, page.text
+    assert sorted(r.url.port for r in apis.seen) == [8401, 8402, 8403, 8404]
+    assert TRAIL_ROW.findall(page.text) == [
+        ("referrals", "referral.read"), ("notifications", "email.opted_in"),
+        ("intake", "identity.read"), ("documents", "record.read"),
+    ]  # fmt: skip
+    assert "address, locale" in page.text  # the fields named, no value
+
+
+async def test_the_audit_export_merges_the_services_by_time(signed_in: Any, apis: FakeApis) -> None:
     def export(request: httpx.Request) -> httpx.Response:
         assert request.url.params["agency_id"] == "riverton-primary-school"
         # The first day at midnight in the console's time zone, the zone given.
         assert request.url.params["since"].startswith("2025-03-01T00:00:00+")
-        return httpx.Response(200, text=f"{header}\r\n{by_port[request.url.port]}\r\n")
+        return httpx.Response(200, text=f"{AUDIT_HEADER}\r\n{AUDIT_ROWS[request.url.port]}\r\n")
 
     apis.routes[("GET", "/v1/audit.csv")] = export
     client, _ = await signed_in("auditor")
@@ -153,10 +186,11 @@ async def test_the_audit_export_merges_the_services_by_time(signed_in: Any, apis
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
-    assert rows[0] == ["service", *header.split(",")]
+    assert rows[0] == ["service", *AUDIT_HEADER.split(",")]
     assert [(r[0], r[1]) for r in rows[1:]] == [
-        ("referrals", "7"), ("intake", "1"), ("documents", "3")
+        ("referrals", "7"), ("notifications", "5"), ("intake", "1"), ("documents", "3")
     ]  # fmt: skip
+    assert rows[2][6] == "email.opted_in"
 
 
 def test_the_chart_draws_small_counts_as_such_and_escapes_labels() -> None:

@@ -1,9 +1,10 @@
 """Append-only audit trail: who read or changed what, why and when; never what it said.
 
-A row names the actor (issuer#subject), their agency and municipality, the action, the case
-code and the field names involved, and the stated purpose, at a UTC time. It never holds a
-value of a field. The table refuses UPDATE and DELETE by trigger (PostgreSQL and SQLite), so
-even a bug or a careless operator with the service's credentials cannot rewrite history.
+A row names the actor (issuer#subject), their agency (or the agency an admin acted for) and
+municipality, the action, the case code and the field names involved, and the stated
+purpose, at a UTC time. It never holds a value of a field. The table refuses UPDATE and
+DELETE by trigger (PostgreSQL and SQLite), so even a bug or a careless operator with the
+service's credentials cannot rewrite history.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def record_audit(
     *,
     principal: Principal,
     action: str,
+    for_agency: str | None = None,
     case_code: str | None = None,
     subject_code: str | None = None,
     fields: Sequence[str] = (),
@@ -63,11 +65,13 @@ def record_audit(
     """Stage an audit row in the caller's transaction: it commits with the act it records.
 
     `purpose` should come from a closed vocabulary: free text would invite personal data.
+    `for_agency` names the agency acted for when it is not the actor's own (an admin holds
+    none), so that filtering the trail by agency finds what was done to it.
     """
     record = AuditRecord(
         at=utcnow(),
         actor=principal.actor,
-        agency_id=principal.agency_id,
+        agency_id=for_agency or principal.agency_id,
         municipality=principal.municipality,
         action=action,
         case_code=case_code,

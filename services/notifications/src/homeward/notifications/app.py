@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 import homeward.common.contracts  # noqa: F401  (registers the event contracts we consume)
+from homeward.common.audit import audit_router
 from homeward.common.contracts.documents import DOCUMENTS_RECORDS_TOPIC
 from homeward.common.contracts.intake import INTAKE_CASES_TOPIC
 from homeward.common.contracts.referrals import REFERRALS_TOPIC
@@ -98,12 +99,13 @@ def create_app(
     ]
     app = create_service_app(
         parts,
-        routers=[inbox.router, email.router, webhooks.router],
+        routers=[inbox.router, email.router, webhooks.router, audit_router()],
         title="Homeward notifications",
         description=(
             "Who is told what: a per-user inbox, a live stream (Server-Sent Events), signed "
             "webhooks to partner systems and email to opted-in staff. Case codes, event "
-            "types and links only: no personal data in any channel."
+            "types and links only: no personal data in any channel. Changes to webhook "
+            "subscriptions and email opt-ins, and replays, are in the audit trail."
         ),
     )
     app.state.keyring, app.state.signal, app.state.deliverer = keyring, signal, deliverer

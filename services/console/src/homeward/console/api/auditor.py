@@ -1,9 +1,9 @@
-"""The auditor's workspace: the audit trails of the services that keep one (intake,
-referrals, documents; notifications keeps none) as one list, newest first, and one CSV.
-Audit entries hold who, when, what kind of act, codes and purposes: never case content, so
-there is none to leave out here.
+"""The auditor's workspace: the audit trails of the four services (intake, referrals,
+documents, notifications) as one list, newest first, and one CSV. Audit entries hold who,
+when, what kind of act, codes and purposes: never case content, so there is none to leave
+out here.
 
-API calls: each service's `/v1/audit` (3, at once), or each one's `/v1/audit.csv` (3).
+API calls: each service's `/v1/audit` (4, at once), or each one's `/v1/audit.csv` (4).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from homeward.console.web import SignedIn, Viewer
 
 router = APIRouter(prefix="/audit")
 AUDITOR = "auditor"
-SERVICES = ("intake", "referrals", "documents")
+SERVICES = ("intake", "referrals", "documents", "notifications")
 TEXT_FILTERS = ("actor", "agency_id", "case_code", "purpose")
 PAGE = 200  # per service: the most one call gives
 

@@ -220,6 +220,11 @@ def webhook_payload(item: NotificationRow) -> str:
     return json.dumps(body, separators=(",", ":"), sort_keys=True)
 
 
+def case_code_of(payload: str) -> str | None:
+    """The case a webhook body (`webhook_payload`) is about, if any."""
+    return json.loads(payload)["data"].get("case_code")
+
+
 def subscribed(subscription: SubscriptionRow, event_type: str) -> bool:
     """Empty list: everything. Entries match a full type or its `noun.verb` (any version)."""
     wanted = subscription.event_types

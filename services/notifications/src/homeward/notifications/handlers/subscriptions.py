@@ -1,7 +1,10 @@
 """Webhook subscriptions of partner agencies, their deliveries, replays and health.
 
 A partner manages its own agency's subscriptions only (the agency comes from its token); an
-admin may act for any agency. A subscription of another agency answers 404.
+admin may act for any agency. A subscription of another agency answers 404. Every change and
+replay is audited for the subscription's agency, by field name: never its URL (which may carry
+credentials) nor its secret. No read here returns a person's data (deliveries show their
+status, not their body), so reads are not audited.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from homeward.common.audit import record_audit
 from homeward.common.auth import Principal, Role
 from homeward.common.crypto import FieldCipher, KeyRing
 from homeward.common.db import utcnow
@@ -24,7 +28,7 @@ from homeward.notifications.adapters.tables import (
     SubscriptionRow,
 )
 from homeward.notifications.domain.webhooks import UnsafeTarget, new_secret
-from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS
+from homeward.notifications.handlers.dispatch import WROTE_NOTIFICATIONS, case_code_of
 
 DELETED = "deleted"  # final: never enabled, disabled or delivered to again
 SECRET_FIELD = "webhook_secret"  # noqa: S105 (the sealed field's name)
@@ -86,6 +90,8 @@ async def create_subscription(
         created_by=principal.actor,
     )
     session.add(row)
+    record_audit(session, principal=principal, action="webhook.created", for_agency=agency,
+                 fields=["event_types", "secret", "url"])  # fmt: skip
     await session.commit()
     return row, secret
 
@@ -135,6 +141,9 @@ async def set_status(
             delivery.next_attempt_at = utcnow()
             session.add(delivery)
         session.info[WROTE_NOTIFICATIONS] = True
+    action = "webhook.enabled" if active else "webhook.disabled"
+    record_audit(session, principal=principal, action=action, for_agency=row.agency_id,
+                 fields=["status"])  # fmt: skip
     await session.commit()
     return row
 
@@ -148,6 +157,8 @@ async def delete_subscription(
         return
     row.status, row.disabled_at, row.disabled_reason = DELETED, utcnow(), "deleted by request"
     session.add(row)
+    record_audit(session, principal=principal, action="webhook.deleted",
+                 for_agency=row.agency_id, fields=["status"])  # fmt: skip
     await session.commit()
 
 
@@ -192,6 +203,9 @@ async def replay_delivery(
     delivery.attempts = 0
     session.add(delivery)
     session.info[WROTE_NOTIFICATIONS] = True
+    case_code = case_code_of(delivery.payload)
+    record_audit(session, principal=principal, action="webhook.delivery_replayed",
+                 for_agency=delivery.agency_id, case_code=case_code)  # fmt: skip
     await session.commit()
     return delivery
 
