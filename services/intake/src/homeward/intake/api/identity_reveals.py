@@ -11,9 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from homeward.common.openapi import problem_responses
 from homeward.common.purpose import StatedPurpose
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import DocumentsOfficer, PartnerAgency, VaultDep
+from homeward.intake.api.deps import DocumentsOfficer, PartnerAgency, SettingsDep, VaultDep
 from homeward.intake.api.schemas import AgencyIdentityView
 from homeward.intake.handlers.agency_identity import reveal_to_agency
 from homeward.intake.handlers.identities import OpenedIdentity
@@ -36,9 +37,15 @@ def _add_reveal_route(
         purpose: StatedPurpose,
         session: SessionDep,
         vault: VaultDep,
+        settings: SettingsDep,
     ) -> AgencyIdentityView:
         opened = await reveal(
-            session, principal=principal, person_id=person_id, purpose=purpose, vault=vault
+            session,
+            principal=principal,
+            person_id=person_id,
+            purpose=purpose,
+            vault=vault,
+            reads_per_minute=settings.identity_reads_per_minute,
         )
         return AgencyIdentityView(
             person_id=opened.person_id,
@@ -57,6 +64,7 @@ def _add_reveal_route(
         responses={
             404: {"description": not_found},
             410: {"description": "The case's identities were erased"},
+            **problem_responses(429),  # the read limit of every identity read
         },
     )
 

@@ -1,20 +1,15 @@
 """A case's coordinator is a coordinator of its municipality whom intake has seen (from their
-token), never free text; identity reads are limited per actor and a bulk reader gets 429."""
+token), never free text."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
-from homeward.common.testing.apps import ServiceHarness, running_service
-from homeward.common.testing.idp import RunningIdentityProvider
-from homeward.intake.app import create_app
-from homeward.intake.settings import IntakeSettings
+from homeward.common.testing.apps import ServiceHarness
 from tests.intake.intake_helpers import family, second_riverton_coordinator
 
 COORDINATOR = "coordinator.riverton"
@@ -98,59 +93,6 @@ async def test_a_coordinator_who_lost_the_role_is_no_longer_assignable(
     assert (await intake.http.get("/v1/cases", headers=demoted)).status_code == 200
     refused = await _assign(intake, case, "coordinator.riverton.2")
     assert refused.status_code == 422, refused.text
-
-
-# --- identity reads per actor --------------------------------------------------------------
-
-LIMIT = 3
-
-
-@pytest.fixture
-async def limited(
-    database_url: str, identity_provider: RunningIdentityProvider
-) -> AsyncIterator[ServiceHarness]:
-    settings = IntakeSettings(
-        database_url=database_url,
-        oidc_issuer=identity_provider.issuer,
-        relay_poll_interval_s=0.05,
-        identity_reads_per_minute=LIMIT,
-    )
-    async with running_service(create_app, settings, idp=identity_provider) as harness:
-        yield harness
-
-
-def _refused_reads() -> float:
-    value = REGISTRY.get_sample_value(
-        "homeward_identity_reads_refused_total", {"service": "intake"}
-    )
-    return value or 0.0
-
-
-async def test_a_bulk_reader_gets_429_with_retry_after_and_the_refusal_is_counted(
-    limited: ServiceHarness,
-) -> None:
-    case = await _case(limited)
-    paths = [
-        f"/v1/cases/{case['id']}/persons/{person['id']}/identity" for person in case["persons"]
-    ]
-    for path in paths:
-        read = await limited.call(COORDINATOR, "GET", path, headers=PURPOSE)
-        assert read.status_code == 200, read.text
-    before = _refused_reads()
-    refused = await limited.call(COORDINATOR, "GET", paths[0], headers=PURPOSE)
-    assert refused.status_code == 429, refused.text
-    assert refused.headers["content-type"] == "application/problem+json"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert "Zaynab" not in refused.text
-    assert _refused_reads() == before + 1
-    # The limit is per actor: the supervisor still reads.
-    other = await limited.call("supervisor.riverton", "GET", paths[0], headers=PURPOSE)
-    assert other.status_code == 200
-    # The auditor sees the refusal in the trail.
-    audit = await limited.call("auditor", "GET", "/v1/audit")
-    actions = [entry["action"] for entry in audit.json()["items"]]
-    assert actions.count("identity.read") == LIMIT + 1
-    assert "identity.read_refused" in actions
 
 
 async def test_my_cases_are_the_ones_i_coordinate_in_my_municipality(
