@@ -25,6 +25,12 @@ router = APIRouter(tags=["protected data"])
 Reveal = Callable[..., Awaitable[OpenedIdentity]]
 
 
+def _with_description(
+    responses: dict[int | str, dict[str, Any]], status: int, description: str
+) -> dict[int | str, dict[str, Any]]:
+    return {**responses, status: {**responses[status], "description": description}}
+
+
 def _add_reveal_route(
     *, reader: str, name: str, caller: Any, reveal: Reveal, not_found: str, description: str
 ) -> None:
@@ -61,11 +67,8 @@ def _add_reveal_route(
         name=name,
         description=description,
         response_model=AgencyIdentityView,
-        responses={
-            404: {"description": not_found},
-            410: {"description": "The case's identities were erased"},
-            **problem_responses(429),  # the read limit of every identity read
-        },
+        # 429: the read limit of every identity read. The 404 says what it means here.
+        responses=_with_description(problem_responses(404, 410, 429), 404, not_found),
     )
 
 
