@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from homeward.common.contracts import referrals as contracts
+from homeward.common.testing.apps import ServiceHarness
 from homeward.common.testing.idp import RunningIdentityProvider
+
+COORDINATOR = "coordinator.riverton"
+SCHOOL = ("riverton-primary-school", "school")
+POLICE = ("riverton-police", "police")
 
 
 def family(**overrides: Any) -> dict[str, Any]:
@@ -69,8 +77,6 @@ FAMILY_SECRETS = [
 
 def in_days(days: int) -> str:
     """An ISO date relative to today, so validity rules do not rot as the calendar moves."""
-    from datetime import UTC, datetime, timedelta
-
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 
 
@@ -104,3 +110,51 @@ def second_riverton_coordinator(idp: RunningIdentityProvider, **claims: Any) -> 
               "preferred_username": "coordinator.riverton.2",
               "exp": int(time.time()) + 300} | claims  # fmt: skip
     return {"Authorization": f"Bearer {idp.sign(idp.valid_claims(**claims))}"}
+
+
+class Referral:
+    """One referral of the child, as referrals would announce its lifecycle."""
+
+    def __init__(self, case: dict[str, Any], agency: tuple[str, str]) -> None:
+        child = case["persons"][1]
+        self.route = {
+            "referral_id": str(uuid.uuid4()), "case_id": case["id"], "case_code": case["code"],
+            "municipality": "riverton", "person_id": child["id"], "person_code": child["code"],
+            "agency_id": agency[0], "agency_type": agency[1],
+            "service_category": "school-enrolment", "priority": "routine",
+        }  # fmt: skip
+
+    def sent(self) -> contracts.ReferralSent:
+        now = datetime.now(UTC)
+        return contracts.ReferralSent(**self.route, state="requested", sent_at=now,
+                                      acceptance_due_at=now + timedelta(days=2))  # fmt: skip
+
+    def accepted(self) -> contracts.ReferralAccepted:
+        now = datetime.now(UTC)
+        return contracts.ReferralAccepted(**self.route, state="accepted", accepted_at=now,
+                                          completion_due_at=now + timedelta(days=30))  # fmt: skip
+
+    def started(self) -> contracts.ReferralStarted:
+        return contracts.ReferralStarted(**self.route, state="in-progress",
+                                         started_at=datetime.now(UTC))  # fmt: skip
+
+    def completed(self) -> contracts.ReferralCompleted:
+        return contracts.ReferralCompleted(**self.route, state="completed", outcome="achieved",
+                                           completed_at=datetime.now(UTC))  # fmt: skip
+
+
+async def case_with_school_consent(intake: ServiceHarness) -> dict[str, Any]:
+    """The family; the mother consents, for her child, to identity and education for schools."""
+    response = await intake.call(COORDINATOR, "POST", "/v1/cases", json=family())
+    assert response.status_code == 201, response.text
+    case = response.json()
+    mother, child = case["persons"][0]["id"], case["persons"][1]["id"]
+    consent = await intake.call(
+        COORDINATOR, "POST", f"/v1/cases/{case['id']}/persons/{child}/consents",
+        json={"recipient_agency_type": "school", "categories": ["identity", "education"],
+              "legal_basis": "consent", "given_by_person_id": mother,
+              "valid_until": in_days(180)},
+    )  # fmt: skip
+    assert consent.status_code == 201, consent.text
+    case["consent_id"] = consent.json()["id"]
+    return case

@@ -5,65 +5,20 @@ the referral ends. Everyone else hears 404 (partners) or 403 (other roles)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from homeward.common.contracts import referrals as contracts
 from homeward.common.testing.apps import ServiceHarness
-from tests.intake.intake_helpers import FAMILY_SECRETS, family, feed_events, in_days
+from tests.intake.intake_helpers import (
+    COORDINATOR,
+    FAMILY_SECRETS,
+    POLICE,
+    SCHOOL,
+    Referral,
+    case_with_school_consent,
+    feed_events,
+)
 
-COORDINATOR = "coordinator.riverton"
 PURPOSE = {"X-Purpose": "documentation"}
-SCHOOL = ("riverton-primary-school", "school")
-POLICE = ("riverton-police", "police")
-
-
-class Referral:
-    """One referral of the child, as referrals would announce its lifecycle."""
-
-    def __init__(self, case: dict[str, Any], agency: tuple[str, str]) -> None:
-        child = case["persons"][1]
-        self.route = {
-            "referral_id": str(uuid.uuid4()), "case_id": case["id"], "case_code": case["code"],
-            "municipality": "riverton", "person_id": child["id"], "person_code": child["code"],
-            "agency_id": agency[0], "agency_type": agency[1],
-            "service_category": "school-enrolment", "priority": "routine",
-        }  # fmt: skip
-
-    def sent(self) -> contracts.ReferralSent:
-        now = datetime.now(UTC)
-        return contracts.ReferralSent(**self.route, state="requested", sent_at=now,
-                                      acceptance_due_at=now + timedelta(days=2))  # fmt: skip
-
-    def accepted(self) -> contracts.ReferralAccepted:
-        now = datetime.now(UTC)
-        return contracts.ReferralAccepted(**self.route, state="accepted", accepted_at=now,
-                                          completion_due_at=now + timedelta(days=30))  # fmt: skip
-
-    def started(self) -> contracts.ReferralStarted:
-        return contracts.ReferralStarted(**self.route, state="in-progress",
-                                         started_at=datetime.now(UTC))  # fmt: skip
-
-    def completed(self) -> contracts.ReferralCompleted:
-        return contracts.ReferralCompleted(**self.route, state="completed", outcome="achieved",
-                                           completed_at=datetime.now(UTC))  # fmt: skip
-
-
-async def _case_with_school_consent(intake: ServiceHarness) -> dict[str, Any]:
-    """The family; the mother consents, for her child, to identity and education for schools."""
-    response = await intake.call(COORDINATOR, "POST", "/v1/cases", json=family())
-    assert response.status_code == 201, response.text
-    case = response.json()
-    mother, child = case["persons"][0]["id"], case["persons"][1]["id"]
-    consent = await intake.call(
-        COORDINATOR, "POST", f"/v1/cases/{case['id']}/persons/{child}/consents",
-        json={"recipient_agency_type": "school", "categories": ["identity", "education"],
-              "legal_basis": "consent", "given_by_person_id": mother,
-              "valid_until": in_days(180)},
-    )  # fmt: skip
-    assert consent.status_code == 201, consent.text
-    case["consent_id"] = consent.json()["id"]
-    return case
 
 
 def _reveal(case: dict[str, Any]) -> str:
@@ -78,7 +33,7 @@ async def _school_token(intake: ServiceHarness) -> dict[str, str]:
 async def test_accepting_agency_with_consent_reveals_name_and_birth_date(
     intake: ServiceHarness,
 ) -> None:
-    case = await _case_with_school_consent(intake)
+    case = await case_with_school_consent(intake)
     school = Referral(case, SCHOOL)
     await feed_events(intake, school.sent())
     before = await intake.call("school.riverton", "GET", _reveal(case), headers=PURPOSE)
@@ -112,7 +67,7 @@ async def test_accepting_agency_with_consent_reveals_name_and_birth_date(
 async def test_no_reveal_without_consent_referral_or_after_the_referral_ends(
     intake: ServiceHarness,
 ) -> None:
-    case = await _case_with_school_consent(intake)
+    case = await case_with_school_consent(intake)
     school, police = Referral(case, SCHOOL), Referral(case, POLICE)
     await feed_events(intake, school.sent(), school.accepted(), police.sent(), police.accepted())
 
@@ -139,7 +94,7 @@ async def test_no_reveal_without_consent_referral_or_after_the_referral_ends(
 
 
 async def test_revoked_consent_ends_the_reveal(intake: ServiceHarness) -> None:
-    case = await _case_with_school_consent(intake)
+    case = await case_with_school_consent(intake)
     school = Referral(case, SCHOOL)
     await feed_events(intake, school.sent(), school.accepted())
     assert (
@@ -157,7 +112,7 @@ async def test_revoked_consent_ends_the_reveal(intake: ServiceHarness) -> None:
 
 
 async def test_roles_tokens_and_purposes(intake: ServiceHarness) -> None:
-    case = await _case_with_school_consent(intake)
+    case = await case_with_school_consent(intake)
     school = Referral(case, SCHOOL)
     await feed_events(intake, school.sent(), school.accepted())
     assert (await intake.http.get(_reveal(case))).status_code == 401  # before any validation
@@ -177,7 +132,7 @@ async def test_roles_tokens_and_purposes(intake: ServiceHarness) -> None:
 
 
 async def test_erased_identities_are_gone_for_the_agency_too(intake: ServiceHarness) -> None:
-    case = await _case_with_school_consent(intake)
+    case = await case_with_school_consent(intake)
     school = Referral(case, SCHOOL)
     await feed_events(intake, school.sent(), school.accepted())
     erased = await intake.call("supervisor.riverton", "POST", f"/v1/cases/{case['id']}/erasure")

@@ -14,12 +14,11 @@ from homeward.common.crypto import IdentityVault, KeyRing
 from homeward.common.metrics import IDENTITY_READS_REFUSED
 from homeward.common.service import ConsumerSpec, create_service_app, default_parts
 from homeward.intake.api import (
-    agency_identity,
     cases,
     closures,
     consents_transfers,
+    identity_reveals,
     protected,
-    registry_identity,
     staff,
 )
 from homeward.intake.handlers.referral_events import referral_event_handlers
@@ -54,8 +53,7 @@ def create_app(
             cases.router,
             closures.router,
             protected.router,
-            agency_identity.router,
-            registry_identity.router,
+            identity_reveals.router,
             consents_transfers.router,
             staff.router,
             audit_router(),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.common.openapi import problem_responses
 from homeward.common.service import SessionDep
-from homeward.intake.api.deps import CaseReader, CaseWriter, Decider, VaultDep
+from homeward.intake.api.deps import CaseReader, CaseWriter, Decider, SettingsDep, VaultDep
 from homeward.intake.api.schemas import CasePage, CaseView, PersonView
 from homeward.intake.api.views import case_summary, case_view, person_view
 from homeward.intake.commands import AssignCoordinator, CloseCase, NewPerson, RegisterCase
@@ -98,11 +98,19 @@ async def read_case(case_id: str, principal: CaseReader, session: SessionDep) ->
     response_model=CaseView,
 )
 async def assign_coordinator(
-    case_id: str, command: AssignCoordinator, principal: CaseWriter, session: SessionDep
+    case_id: str,
+    command: AssignCoordinator,
+    principal: CaseWriter,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CaseView:
     """Assign the coordinator responsible for the case."""
     case = await handlers.assign_coordinator(
-        session, principal=principal, case_id=case_id, command=command
+        session,
+        principal=principal,
+        case_id=case_id,
+        command=command,
+        seen_within=settings.staff_seen_within,
     )
     return case_view(case, await handlers.persons_of(session, case=case))
 

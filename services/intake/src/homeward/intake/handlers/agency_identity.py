@@ -62,33 +62,39 @@ async def reveal_to_agency(
     person_id: str,
     purpose: IdentityPurpose,
     vault: IdentityVault,
+    reads_per_minute: int,
 ) -> OpenedIdentity:
-    if not principal.agency_id:
+    agency_id = principal.agency_id
+    if not agency_id:  # about the caller, not the person: before the read limit
         raise Forbidden("your token carries no agency; ask an admin to set it")
-    person = await session.get(PersonRow, person_id)
-    holding = (
-        await _holding_referral(session, agency_id=principal.agency_id, person_id=person_id)
-        if person is not None
-        else None
-    )
-    case = await session.get(CaseRow, person.case_id) if person is not None else None
-    if (
-        person is None
-        or holding is None
-        or case is None
-        or case.status == CaseStatus.CLOSED.value
-        # The consent is for the agency type the referral went to, as referrals decided it.
-        or not await _identity_consented(
-            session, person_id=person.id, agency_type=holding.agency_type
+
+    async def held_and_consented() -> tuple[CaseRow, PersonRow]:
+        person = await session.get(PersonRow, person_id)
+        holding = (
+            await _holding_referral(session, agency_id=agency_id, person_id=person_id)
+            if person is not None
+            else None
         )
-    ):
-        raise NotFound(NOT_REVEALED)
+        case = await session.get(CaseRow, person.case_id) if person is not None else None
+        if (
+            person is None
+            or holding is None
+            or case is None
+            or case.status == CaseStatus.CLOSED.value
+            # The consent is for the agency type the referral went to, as referrals decided.
+            or not await _identity_consented(
+                session, person_id=person.id, agency_type=holding.agency_type
+            )
+        ):
+            raise NotFound(NOT_REVEALED)
+        return case, person
+
     return await open_identity(
         session,
         principal=principal,
-        case=case,
-        person=person,
+        find=held_and_consented,
         purpose=purpose,
         vault=vault,
+        reads_per_minute=reads_per_minute,
         fields=AGENCY_IDENTITY_FIELDS,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -235,11 +236,19 @@ def _add_person(
 
 
 async def assign_coordinator(
-    session: AsyncSession, *, principal: Principal, case_id: str, command: AssignCoordinator
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    case_id: str,
+    command: AssignCoordinator,
+    seen_within: timedelta,
 ) -> CaseRow:
     case = await case_to_change(session, case_id=case_id, principal=principal)
     coordinator = await assignable_coordinator(
-        session, username=command.coordinator, municipality=case.municipality
+        session,
+        username=command.coordinator,
+        municipality=case.municipality,
+        seen_within=seen_within,
     )
     case.coordinator = coordinator.username
     session.add(case)

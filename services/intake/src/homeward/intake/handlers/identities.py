@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
@@ -116,6 +116,10 @@ class OpenedIdentity:
         return date.fromisoformat(raw) if raw else None
 
 
+# The reader's own rule: the case and person the caller may read, else it raises (404).
+FindReadable = Callable[[], Awaitable[tuple[CaseRow, PersonRow]]]
+
+
 async def read_identity(
     session: AsyncSession,
     *,
@@ -126,11 +130,19 @@ async def read_identity(
     vault: IdentityVault,
     reads_per_minute: int,
 ) -> OpenedIdentity:
-    await _within_read_limit(session, principal=principal, per_minute=reads_per_minute)
-    case = await case_in_scope(session, case_id=case_id, principal=principal)
-    person = await person_in_case(session, case=case, person_id=person_id)
+    """A coordinator's or supervisor's read, of a person of a case in their scope."""
+
+    async def in_scope() -> tuple[CaseRow, PersonRow]:
+        case = await case_in_scope(session, case_id=case_id, principal=principal)
+        return case, await person_in_case(session, case=case, person_id=person_id)
+
     return await open_identity(
-        session, principal=principal, case=case, person=person, purpose=purpose, vault=vault
+        session,
+        principal=principal,
+        find=in_scope,
+        purpose=purpose,
+        vault=vault,
+        reads_per_minute=reads_per_minute,
     )
 
 
@@ -138,13 +150,23 @@ async def open_identity(
     session: AsyncSession,
     *,
     principal: Principal,
-    case: CaseRow,
-    person: PersonRow,
+    find: FindReadable,
     purpose: IdentityPurpose,
     vault: IdentityVault,
+    reads_per_minute: int,
     fields: Sequence[str] = IDENTITY_FIELDS,
 ) -> OpenedIdentity:
-    """Decrypt `fields` of a person the caller may read, and audit the read (any caller)."""
+    """The one path of every identity read, whoever reads: the caller's read limit, then
+    `find` (may the caller read this person?), then decrypt `fields` and audit the read."""
+    # The limit comes before `find`, i.e. before anything about the person asked for is
+    # looked at (the token and the role, which are about the caller only, were checked
+    # before us). After `find`, a 429 would answer only for persons the caller may read:
+    # a limited caller could go on asking, unlimited and unaudited (a 404 leaves no trace),
+    # and learn from 429 against 404 who exists, or who is referred to its agency. Before
+    # it, the 429 depends on the caller's own count alone, so it tells nothing about anyone,
+    # and a bulk reader is stopped from probing as well as from reading.
+    await _within_read_limit(session, principal=principal, per_minute=reads_per_minute)
+    case, person = await find()
     if case.identities_erased_at is not None:
         raise Gone(ERASED)
     row = await session.get(IdentityRow, person.id)
@@ -172,8 +194,9 @@ async def open_identity(
 async def _within_read_limit(
     session: AsyncSession, *, principal: Principal, per_minute: int
 ) -> None:
-    """At most `per_minute` identity reads by one actor in any minute, counted from the
-    audit trail itself (every replica sees the same count). A refusal is audited too."""
+    """At most `per_minute` identity reads by one actor in any minute, whoever they read for
+    (a case, an agency, the registry), counted from the audit trail itself (every replica
+    sees the same count). A refusal is audited too, naming no person."""
     since = utcnow() - READ_WINDOW
     recent = await session.exec(
         select(func.count(), func.min(AuditRecord.at)).where(

@@ -25,15 +25,26 @@ async def reveal_to_registry(
     person_id: str,
     purpose: IdentityPurpose,
     vault: IdentityVault,
+    reads_per_minute: int,
 ) -> OpenedIdentity:
     municipality = municipality_of(principal)
-    person = await session.get(PersonRow, person_id)
-    case = await session.get(CaseRow, person.case_id) if person is not None else None
-    if person is None or case is None or case.municipality != municipality:
-        raise NotFound(NOT_FOUND)
+    # About the request, not the person: refused alike whoever is asked for (and uncounted).
     if purpose is not IdentityPurpose.DOCUMENTATION:
         raise Unprocessable("the civil registry reads identities for documentation only")
+
+    async def of_my_municipality() -> tuple[CaseRow, PersonRow]:
+        person = await session.get(PersonRow, person_id)
+        case = await session.get(CaseRow, person.case_id) if person is not None else None
+        if person is None or case is None or case.municipality != municipality:
+            raise NotFound(NOT_FOUND)
+        return case, person
+
     return await open_identity(
-        session, principal=principal, case=case, person=person, purpose=purpose, vault=vault,
+        session,
+        principal=principal,
+        find=of_my_municipality,
+        purpose=purpose,
+        vault=vault,
+        reads_per_minute=reads_per_minute,
         fields=AGENCY_IDENTITY_FIELDS,
-    )  # fmt: skip
+    )

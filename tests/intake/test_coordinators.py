@@ -1,24 +1,25 @@
 """A case's coordinator is a coordinator of its municipality whom intake has seen (from their
-token), never free text; identity reads are limited per actor and a bulk reader gets 429."""
+token) lately, never free text; the directory forgets whom it has not seen for a while."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
 from homeward.common.testing.apps import ServiceHarness, running_service
 from homeward.common.testing.idp import RunningIdentityProvider
+from homeward.intake.adapters.tables import StaffRow
 from homeward.intake.app import create_app
+from homeward.intake.handlers import staff
+from homeward.intake.handlers.staff import StaffDirectory
 from homeward.intake.settings import IntakeSettings
-from tests.intake.intake_helpers import family, second_riverton_coordinator
+from tests.intake.intake_helpers import COORDINATOR, family, second_riverton_coordinator
 
-COORDINATOR = "coordinator.riverton"
-PURPOSE = {"X-Purpose": "case-review"}
+SECOND = "coordinator.riverton.2"
 
 
 async def _case(intake: ServiceHarness) -> dict[str, Any]:
@@ -100,59 +101,6 @@ async def test_a_coordinator_who_lost_the_role_is_no_longer_assignable(
     assert refused.status_code == 422, refused.text
 
 
-# --- identity reads per actor --------------------------------------------------------------
-
-LIMIT = 3
-
-
-@pytest.fixture
-async def limited(
-    database_url: str, identity_provider: RunningIdentityProvider
-) -> AsyncIterator[ServiceHarness]:
-    settings = IntakeSettings(
-        database_url=database_url,
-        oidc_issuer=identity_provider.issuer,
-        relay_poll_interval_s=0.05,
-        identity_reads_per_minute=LIMIT,
-    )
-    async with running_service(create_app, settings, idp=identity_provider) as harness:
-        yield harness
-
-
-def _refused_reads() -> float:
-    value = REGISTRY.get_sample_value(
-        "homeward_identity_reads_refused_total", {"service": "intake"}
-    )
-    return value or 0.0
-
-
-async def test_a_bulk_reader_gets_429_with_retry_after_and_the_refusal_is_counted(
-    limited: ServiceHarness,
-) -> None:
-    case = await _case(limited)
-    paths = [
-        f"/v1/cases/{case['id']}/persons/{person['id']}/identity" for person in case["persons"]
-    ]
-    for path in paths:
-        read = await limited.call(COORDINATOR, "GET", path, headers=PURPOSE)
-        assert read.status_code == 200, read.text
-    before = _refused_reads()
-    refused = await limited.call(COORDINATOR, "GET", paths[0], headers=PURPOSE)
-    assert refused.status_code == 429, refused.text
-    assert refused.headers["content-type"] == "application/problem+json"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert "Zaynab" not in refused.text
-    assert _refused_reads() == before + 1
-    # The limit is per actor: the supervisor still reads.
-    other = await limited.call("supervisor.riverton", "GET", paths[0], headers=PURPOSE)
-    assert other.status_code == 200
-    # The auditor sees the refusal in the trail.
-    audit = await limited.call("auditor", "GET", "/v1/audit")
-    actions = [entry["action"] for entry in audit.json()["items"]]
-    assert actions.count("identity.read") == LIMIT + 1
-    assert "identity.read_refused" in actions
-
-
 async def test_my_cases_are_the_ones_i_coordinate_in_my_municipality(
     intake: ServiceHarness,
 ) -> None:
@@ -186,3 +134,92 @@ async def test_my_cases_are_the_ones_i_coordinate_in_my_municipality(
     refused = await intake.call(COORDINATOR, "GET", "/v1/cases", params=long)
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+# --- the directory forgets -----------------------------------------------------------------
+
+
+def _staff_clock_at(monkeypatch: pytest.MonkeyPatch, at: datetime) -> None:
+    """The staff directory tells the time by this clock until `monkeypatch.undo()`."""
+    monkeypatch.setattr(staff, "utcnow", lambda: at)
+
+
+async def _calls(intake: ServiceHarness, headers: dict[str, str]) -> None:
+    response = await intake.http.get("/v1/cases", headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def _picker(intake: ServiceHarness) -> list[str]:
+    response = await intake.call(COORDINATOR, "GET", "/v1/coordinators")
+    assert response.status_code == 200, response.text
+    return [coordinator["username"] for coordinator in response.json()["items"]]
+
+
+async def _last_seen(intake: ServiceHarness, username: str) -> datetime:
+    async with intake.database.session() as session:
+        row = (await session.exec(select(StaffRow).where(StaffRow.username == username))).one()
+    return row.last_seen_at
+
+
+@pytest.mark.parametrize(("days_ago", "remembered"), [(89, True), (91, False)])
+async def test_a_coordinator_not_seen_for_90_days_is_forgotten_until_back_at_work(
+    intake: ServiceHarness, monkeypatch: pytest.MonkeyPatch, days_ago: int, remembered: bool
+) -> None:
+    case = await _case(intake)
+    _staff_clock_at(monkeypatch, datetime.now(UTC) - timedelta(days=days_ago))
+    await _calls(intake, second_riverton_coordinator(intake.idp))
+    monkeypatch.undo()
+
+    assert await _picker(intake) == ([COORDINATOR, SECOND] if remembered else [COORDINATOR])
+    assigned = await _assign(intake, case, SECOND)
+    assert assigned.status_code == (200 if remembered else 422), assigned.text
+    # Back at work (a token today): listed and assignable again.
+    await _calls(intake, second_riverton_coordinator(intake.idp))
+    assert await _picker(intake) == [COORDINATOR, SECOND]
+    assert (await _assign(intake, case, SECOND)).status_code == 200
+
+
+async def test_last_seen_moves_at_most_once_a_day(
+    intake: ServiceHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = second_riverton_coordinator(intake.idp)
+    start = datetime.now(UTC) - timedelta(days=3)
+    _staff_clock_at(monkeypatch, start)
+    await _calls(intake, headers)
+    assert await _last_seen(intake, SECOND) == start
+
+    _staff_clock_at(monkeypatch, start + timedelta(hours=23))
+    await _calls(intake, headers)
+    assert await _last_seen(intake, SECOND) == start
+    # Another replica (a fresh directory: it never saw them) leaves today's row alone too.
+    intake.app.state.staff = StaffDirectory(intake.database)
+    await _calls(intake, headers)
+    assert await _last_seen(intake, SECOND) == start
+
+    _staff_clock_at(monkeypatch, start + timedelta(hours=25))
+    await _calls(intake, headers)
+    assert await _last_seen(intake, SECOND) == start + timedelta(hours=25)
+
+
+async def test_the_window_is_a_setting(
+    database_url: str,
+    identity_provider: RunningIdentityProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = IntakeSettings(
+        database_url=database_url,
+        oidc_issuer=identity_provider.issuer,
+        relay_poll_interval_s=0.05,
+        staff_seen_within_days=7,
+    )
+    async with running_service(create_app, settings, idp=identity_provider) as intake:
+        now = datetime.now(UTC)
+        for sub, username, days_ago in (
+            ("00000000-0000-4000-8000-0000000000c2", SECOND, 8),
+            ("00000000-0000-4000-8000-0000000000c3", "coordinator.riverton.3", 6),
+        ):
+            _staff_clock_at(monkeypatch, now - timedelta(days=days_ago))
+            who = {"sub": sub, "preferred_username": username}
+            await _calls(intake, second_riverton_coordinator(intake.idp, **who))
+        monkeypatch.undo()
+        assert await _picker(intake) == [COORDINATOR, "coordinator.riverton.3"]
