@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import Counter
 from collections.abc import Sequence
 
@@ -51,9 +50,6 @@ from homeward.common.metrics import (
 __all__ = ["ContractHandler", "EventConsumer", "Handler", "HandlerMap", "Outcome"]
 
 logger = logging.getLogger("homeward.events.consumer")
-
-# A member that got nothing this long after a failed commit joins its group again.
-STALL_REOPEN_S = 20.0
 
 
 class EventConsumer:
@@ -88,7 +84,6 @@ class EventConsumer:
         self._consumer: Consumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._stalled_since: float | None = None  # since a failed commit, nothing arrived
         self.applier = InboxApplier(
             database, group_id=group_id, handlers=self.contracts, registry=registry
         )
@@ -189,11 +184,7 @@ class EventConsumer:
         wait_ms = self.poll_timeout_ms if timeout_ms is None else timeout_ms
         if (retry_in := holds.seconds_to_next()) is not None:
             wait_ms = min(wait_ms, int(retry_in * 1000))
-        if self._stalled_since and time.monotonic() - self._stalled_since > STALL_REOPEN_S:
-            await self._reconnect()
         messages = await self._consumer.getmany(timeout_ms=wait_ms, max_records=self.batch_size)
-        if messages:
-            self._stalled_since = None
         if self.positions.restarted(messages):
             # Records of other partitions may have been skipped too (a stale position served
             # by the new log, a commit the new broker took before the group rejoined): read
@@ -234,26 +225,6 @@ class EventConsumer:
             )  # fmt: skip
         return await self.attempts.one_by_one(messages, applied)
 
-    async def _reconnect(self) -> None:
-        """A member that got nothing since a failed commit may be stuck rejoining a broker
-        that restarted: join again with a new client (resuming from the group's commits)."""
-        logger.warning(
-            "consumer %s got nothing for %ss since a failed commit; joining the group again",
-            self.group_id, STALL_REOPEN_S,
-        )  # fmt: skip
-        stale, self._stalled_since = self._consumer, None
-        if stale is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(stale.stop(), 10)
-        self.attempts.holds.clear()
-        self.positions.forget_commits()
-        client_id = f"{self.service}-{self.group_id}"
-        consumer = self.broker.consumer(
-            topics=self.topics, group_id=self.group_id, client_id=client_id
-        )
-        await consumer.start()
-        self._consumer = consumer
-
     async def caught_up(self) -> bool:
         """A replay read every partition to its end (best effort: call after an empty poll,
         since Tansu may report an end below the last records)."""
@@ -266,9 +237,7 @@ class EventConsumer:
         try:
             await self._consumer.commit(offsets)
             self.positions.committed(offsets)
-            self._stalled_since = None
         except CommitFailed as error:
-            self._stalled_since = self._stalled_since or time.monotonic()
             # Another member owns these partitions now and will redeliver; the inbox dedupes.
             logger.warning("offset commit failed for %s: %s", self.group_id, error)
 

@@ -88,6 +88,3 @@ class Positions:
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(self.service, self.group_id, topic, str(partition))
         self._lag_partitions -= partitions
-
-    def forget_commits(self) -> None:
-        self._committed.clear()
