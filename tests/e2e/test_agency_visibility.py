@@ -121,7 +121,7 @@ async def deliver(stack: Stack, event: EventContract, *, told: bool | None = Non
     await producer.send(event.topic, key=record.key, value=record.value, headers=record.headers)
     await producer.stop()
     await wait_for(lambda: _processed(stack.notifications, cloud_event.id))
-    if event.event_type in stack.documents.app.state.consumers[0].handlers:
+    if type(event) in stack.documents.app.state.consumers[0].contracts:
         await wait_for(lambda: _processed(stack.documents, cloud_event.id))
     if referral_id:
         stack.states[referral_id] = after or "draft"

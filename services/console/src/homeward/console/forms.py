@@ -44,6 +44,7 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     allowed_next_states: list[str] = field(default_factory=list)
+    refusal: ApiRefusal | None = None  # the API's, when it refused the form
 
     @classmethod
     def of(cls, form: FormData) -> FormState:
@@ -94,8 +95,15 @@ class FormState:
         for api_field, kind in refusal.field_errors.items():
             target = _form_field(api_field, fields or {})
             self.errors.setdefault(target, gettext(FIELD_MESSAGES.get(kind, DEFAULT_FIELD_MESSAGE)))
+        self.refusal = refusal
         self.allowed_next_states = refusal.allowed_next_states
         self.message = gettext(REFUSALS.get(refusal.status, REFUSALS[422]))
+
+    @property
+    def status_code(self) -> int:
+        """Of the page showing the form again after a refusal that says which states the
+        object may move to now (it changed meanwhile): 409; else 422."""
+        return 409 if self.allowed_next_states else 422
 
     @property
     def failed(self) -> bool:

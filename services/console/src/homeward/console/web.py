@@ -2,13 +2,13 @@
 
 A page asks for `Viewer` (anyone) or `SignedIn` (a signed-in user; otherwise the browser is
 sent to sign in). State-changing routes take `Form`: it refuses a missing or wrong CSRF token
-before anything else is read.
+before anything else is read. A posted form's API call goes through `Viewer.submit`.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -16,12 +16,20 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from starlette.datastructures import FormData
 
 from homeward.common.db import utcnow
-from homeward.console.clients import Apis, Documents, Intake, Notifications, Referrals
+from homeward.console.clients import (
+    ApiRefusal,
+    Apis,
+    Documents,
+    Intake,
+    Notifications,
+    Referrals,
+)
+from homeward.console.forms import FormState
 from homeward.console.i18n import LANGUAGE_NAMES, LOCALES, Formats, pick_locale, translations
 from homeward.console.oidc import LoginFailed, OidcClient
 from homeward.console.sessions import Session, SessionStore
@@ -33,6 +41,10 @@ COOKIE = "homeward_session"
 # following notifications, not the user at work, so it must not keep an idle session alive.
 LIVE_REFRESH = "x-live-refresh"
 REFRESH_MARGIN = timedelta(seconds=30)
+# Refusals about the page rather than the form: the error pages answer them (sign in again,
+# not found), as they do a page's GET.
+PAGE_REFUSALS = (401, 403, 404)
+
 PAGE_SIZE = 20
 MAX_PAGE = 5000  # the APIs refuse offsets past 100,000
 
@@ -153,6 +165,53 @@ class Viewer:
         response = HTMLResponse(page, status_code=status_code)
         self.finish(response)
         return response
+
+    async def submit(
+        self,
+        state: FormState,
+        call: Callable[[], Awaitable[Any]],
+        then: str | Callable[[Any], str],
+        fields: dict[str, str] | None = None,
+        *,
+        raising: Collection[int] = (),
+    ) -> Response | None:
+        """A posted form's API call, unless the form has errors already. Done: a redirect
+        (303, so that a reload does not post again) to `then`, or to `then(result)`.
+        Refused: None, the refusal folded into `state` (`fields`: API field -> form field)
+        for the route to show the form again with the input kept; statuses in `raising`
+        are not the form's to say and go on to the error pages."""
+        if state.errors:
+            return None
+        try:
+            result = await call()
+        except ApiRefusal as refusal:
+            if refusal.status in raising:
+                raise
+            state.refused(refusal, self.gettext, fields)
+            return None
+        return RedirectResponse(then(result) if callable(then) else then, status_code=303)
+
+    async def reveal(
+        self,
+        state: FormState,
+        call: Callable[[], Awaitable[Any]],
+        *,
+        not_found: str,
+        fields: dict[str, str] | None = None,
+    ) -> Any | None:
+        """A read the form states its purpose for (an identity: the API audits it), shown on
+        the page that answers the post and nowhere else. None when the form has errors
+        already or the API refused (folded into `state`; `not_found` says what a 404 means)."""
+        if state.errors:
+            return None
+        try:
+            return await call()
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                state.message = not_found
+            else:
+                state.refused(refusal, self.gettext, fields)
+            return None
 
     def finish(self, response: Any) -> None:
         """Set the cookie of a session made during this request."""

@@ -26,10 +26,6 @@ class Hold:
     due_at: float = 0.0
     error: BaseException | None = None
 
-    @property
-    def head(self) -> Message:
-        return self.messages[0]
-
 
 class Holds:
     def __init__(self) -> None:
@@ -73,11 +69,6 @@ class Holds:
 
     def release(self, where: TopicPartition) -> None:
         self._holds.pop(where, None)
-
-    def committable(self, where: TopicPartition) -> int | None:
-        """The offset a held partition may be committed up to (its held message's)."""
-        held = self._holds.get(where)
-        return held.head.offset if held else None
 
     def clear(self) -> None:
         self._holds.clear()

@@ -18,7 +18,7 @@ before, and a log only ever grows, so any shrinking is a loss):
 - Emptied topics (at start, and for topics without marks): a topic with retained published
   outbox rows whose partitions are all empty, or that is gone, lost them. This covers the
   relay's own restart together with the broker's (every stop of `make run`).
-- Consumers (`consumer.py`) notice a partition whose records restart below the offset they
+- Consumers (`positions.py`) notice a partition whose records restart below the offset they
   themselves committed: the log began again. They read on from the earliest record (the
   group's offsets are gone or beyond the end: `auto_offset_reset=earliest`, never latest) and
   the relays republish.

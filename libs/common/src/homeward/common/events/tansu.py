@@ -108,7 +108,8 @@ class TansuBroker:
             try:
                 await asyncio.wait_for(process.wait(), 5)
             except TimeoutError:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                    process.kill()
                 await process.wait()
         if self._log_path is not None:
             self._log_path.unlink(missing_ok=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.i18n import LOCALES
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/my-agency")
 
@@ -70,15 +70,15 @@ async def update(viewer: SignedIn, form: SignedInForm) -> Response:
         "languages": state.many("languages"),
         "accreditations": accreditations,
     }
-    if not state.errors:
-        try:
-            await viewer.apis().referrals.update_profile(_agency_id(viewer), body)
-            return RedirectResponse("/my-agency?done=1", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            fields = {name: name for name in ("capacity", "service_categories",
-                                               "municipalities", "languages")}  # fmt: skip
-            fields["accreditations"] = "form"
-            state.refused(refusal, _, fields)
+    fields = {name: name for name in ("capacity", "service_categories", "municipalities",
+                                      "languages")}  # fmt: skip
+    fields["accreditations"] = "form"
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.update_profile(_agency_id(viewer), body),
+        "/my-agency?done=1",
+        fields,
+        raising=PAGE_REFUSALS,
+    ):
+        return done
     return await _page(viewer, state, 422)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.web import SignedIn, SignedInForm, Viewer
 
@@ -36,14 +35,14 @@ async def opt_in(viewer: SignedIn, form: SignedInForm) -> Response:
     address = state.text("address")
     if "@" not in address:
         state.errors["address"] = _("Enter an email address, like name@example.org")
-    else:
-        try:
-            await viewer.apis().notifications.opt_in_email(address, locale=viewer.locale)
-            return RedirectResponse("/email?done=on", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403):
-                raise
-            state.refused(refusal, _, {"address": "address"})
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().notifications.opt_in_email(address, locale=viewer.locale),
+        "/email?done=on",
+        {"address": "address"},
+        raising=(401, 403),
+    ):
+        return done
     return await _page(viewer, state, 422)
 
 

@@ -31,8 +31,9 @@ async def _case_and_person(viewer: Viewer, case_id: str, person_id: str) -> tupl
     return case, person
 
 
-def _done(case_id: str, flash: str) -> Response:
-    return RedirectResponse(f"/cases/{case_id}?done={flash}", status_code=303)
+def _done(case_id: str, flash: str) -> str:
+    """The case's page, saying what was just done."""
+    return f"/cases/{case_id}?done={flash}"
 
 
 # --- assessment ---------------------------------------------------------------------------
@@ -73,21 +74,19 @@ async def record_assessment(
     }
     if not levels:
         state.errors["level-basic-needs"] = _("Choose a level for at least one need")
-    if not state.errors:
-        body = {
-            "assessed_on": assessed_on.isoformat() if assessed_on else None,
-            "levels": levels,
-            "notes": state.text("notes") or None,
-        }
-        try:
-            await viewer.apis().intake.record_assessment(case_id, person_id, body)
-            return _done(case_id, "assessment")
-        except ApiRefusal as refusal:
-            state.refused(
-                refusal,
-                _,
-                {"assessed_on": "assessed_on", "notes": "notes", "levels": "level-basic-needs"},
-            )
+    body = {
+        "assessed_on": assessed_on.isoformat() if assessed_on else None,
+        "levels": levels,
+        "notes": state.text("notes") or None,
+    }
+    fields = {"assessed_on": "assessed_on", "notes": "notes", "levels": "level-basic-needs"}
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.record_assessment(case_id, person_id, body),
+        _done(case_id, "assessment"),
+        fields,
+    ):
+        return done
     return viewer.render(
         "flows/assessment.html", case=case, person=person, form=state, status_code=422
     )
@@ -130,28 +129,22 @@ async def record_consent(
         state.errors["valid_until"] = _("The end date must be in the future")
     # A child's consent is given by their guardian; an adult's by themselves.
     giver = person["guardian_id"] if person["age_group"] == "child" else person["id"]
-    if not state.errors:
-        body = {
-            "recipient_agency_type": agency_type,
-            "categories": categories,
-            "legal_basis": basis,
-            "given_by_person_id": giver,
-            "valid_until": until.isoformat() if until else None,
-        }
-        try:
-            await viewer.apis().intake.grant_consent(case_id, person_id, body)
-            return _done(case_id, "consent")
-        except ApiRefusal as refusal:
-            state.refused(
-                refusal,
-                _,
-                {
-                    "recipient_agency_type": "recipient_agency_type",
-                    "categories": "categories",
-                    "legal_basis": "legal_basis",
-                    "valid_until": "valid_until",
-                },
-            )
+    body = {
+        "recipient_agency_type": agency_type,
+        "categories": categories,
+        "legal_basis": basis,
+        "given_by_person_id": giver,
+        "valid_until": until.isoformat() if until else None,
+    }
+    fields = {name: name for name in ("recipient_agency_type", "categories", "legal_basis",
+                                      "valid_until")}  # fmt: skip
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.grant_consent(case_id, person_id, body),
+        _done(case_id, "consent"),
+        fields,
+    ):
+        return done
     consents = await viewer.apis().intake.consents(case_id, person_id)
     return viewer.render(
         "flows/consent.html",
@@ -168,7 +161,7 @@ async def revoke_consent(
     viewer: SignedIn, _form: SignedInForm, case_id: str, person_id: str, consent_id: str
 ) -> Response:
     await viewer.apis().intake.revoke_consent(case_id, person_id, consent_id)
-    return _done(case_id, "revoked")
+    return RedirectResponse(_done(case_id, "revoked"), status_code=303)
 
 
 # --- identity ----------------------------------------------------------------------------
@@ -191,17 +184,14 @@ async def show_identity(
     _ = viewer.gettext
     state = FormState.of(form)
     purpose = state.text("purpose")
-    identity = None
     if purpose not in LABELS["identity_purpose"]:
         state.errors["purpose"] = _("Choose why you need to see the identity")
-    else:
-        try:
-            identity = await viewer.apis().intake.identity(case_id, person_id, purpose)
-        except ApiRefusal as refusal:
-            if refusal.status == 404:
-                state.message = _("No identity is recorded for this person.")
-            else:
-                state.refused(refusal, _, {"purpose": "purpose"})
+    identity = await viewer.reveal(
+        state,
+        lambda: viewer.apis().intake.identity(case_id, person_id, purpose),
+        not_found=_("No identity is recorded for this person."),
+        fields={"purpose": "purpose"},
+    )
     return viewer.render(
         "flows/identity.html",
         case=case,
@@ -240,14 +230,15 @@ async def assign_coordinator(viewer: SignedIn, form: SignedInForm, case_id: str)
     _ = viewer.gettext
     state = FormState.of(form)
     username = state.require("coordinator", _("Choose the coordinator of the case"))
-    if not state.errors:
-        try:
-            await viewer.apis().intake.assign_coordinator(case_id, username)
-            return _done(case_id, "coordinator")
-        except ApiRefusal as refusal:
-            state.refused(refusal, _, {"coordinator": "coordinator"})
-            # Intake's refusal says no more than "not assignable" (whoever it is).
-            state.errors.setdefault("coordinator", _("Choose one of the coordinators in the list"))
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.assign_coordinator(case_id, username),
+        _done(case_id, "coordinator"),
+        {"coordinator": "coordinator"},
+    ):
+        return done
+    # Intake's refusal says no more than "not assignable" (whoever it is).
+    state.errors.setdefault("coordinator", _("Choose one of the coordinators in the list"))
     return await _coordinator_page(viewer, case, state, 422)
 
 
@@ -277,12 +268,13 @@ async def request_transfer(viewer: SignedIn, form: SignedInForm, case_id: str) -
     _ = viewer.gettext
     state = FormState.of(form)
     to = state.require("to_municipality", _("Enter the municipality that takes over the case"))
-    if not state.errors:
-        try:
-            await viewer.apis().intake.request_transfer(case_id, to.lower())
-            return _done(case_id, "transfer")
-        except ApiRefusal as refusal:
-            state.refused(refusal, _, {"to_municipality": "to_municipality"})
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.request_transfer(case_id, to.lower()),
+        _done(case_id, "transfer"),
+        {"to_municipality": "to_municipality"},
+    ):
+        return done
     return viewer.render("flows/transfer.html", case=case, form=state, status_code=422)
 
 
@@ -300,10 +292,11 @@ async def close_case(viewer: SignedIn, form: SignedInForm, case_id: str) -> Resp
     reason = state.text("reason")
     if reason not in LABELS["close_reason"]:
         state.errors["reason"] = _("Choose why the case is closed")
-    else:
-        try:
-            await viewer.apis().intake.close_case(case_id, reason)
-            return _done(case_id, "closed")
-        except ApiRefusal as refusal:
-            state.refused(refusal, _, {"reason": "reason"})
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.close_case(case_id, reason),
+        _done(case_id, "closed"),
+        {"reason": "reason"},
+    ):
+        return done
     return viewer.render("flows/close.html", case=case, form=state, status_code=422)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/incoming")
 PARTNER = "partner"
@@ -90,18 +90,16 @@ async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: st
         if outcome not in LABELS["outcome"]:
             state.errors["outcome"] = _("Choose the outcome")
         body = {"outcome": outcome, "note": state.text("note") or None}
-    if not state.errors:
-        try:
-            await viewer.apis().referrals.act(referral_id, action, body)
-            return RedirectResponse(f"/incoming/{referral_id}?done={action}", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            fields = {"reason": f"{action}-reason", "outcome": "outcome", "note": "note"}
-            state.refused(refusal, _, fields)
-    return await referral_page(
-        viewer, referral_id, state, 409 if state.allowed_next_states else 422
-    )
+    fields = {"reason": f"{action}-reason", "outcome": "outcome", "note": "note"}
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.act(referral_id, action, body),
+        f"/incoming/{referral_id}?done={action}",
+        fields,
+        raising=PAGE_REFUSALS,
+    ):
+        return done
+    return await referral_page(viewer, referral_id, state, state.status_code)
 
 
 @router.post("/{referral_id}/identity", include_in_schema=False)
@@ -111,20 +109,17 @@ async def reveal(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Resp
     referral = await viewer.apis().referrals.referral(referral_id)
     state = FormState.of(form)
     purpose = state.text("purpose")
-    identity = None
     if purpose not in LABELS["identity_purpose"]:
         state.errors["purpose"] = _("Choose why you need to see the identity")
-    else:
-        try:
-            identity = await viewer.apis().intake.agency_identity(referral["person_id"], purpose)
-        except ApiRefusal as refusal:
-            if refusal.status == 404:
-                state.message = _(
-                    "You may not see this person's identity: your agency needs an accepted, "
-                    "open referral and the person's consent to share their identity with it."
-                )
-            else:
-                state.refused(refusal, _, {"purpose": "purpose"})
+    identity = await viewer.reveal(
+        state,
+        lambda: viewer.apis().intake.agency_identity(referral["person_id"], purpose),
+        not_found=_(
+            "You may not see this person's identity: your agency needs an accepted, "
+            "open referral and the person's consent to share their identity with it."
+        ),
+        fields={"purpose": "purpose"},
+    )
     return viewer.render(
         "partner/identity.html",
         referral=referral,
@@ -150,15 +145,14 @@ async def suggest(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Res
     reason = state.text("reason")
     if reason not in LABELS["suggestion_reason"]:
         state.errors["reason"] = _("Choose a reason")
-    if not state.errors:
-        body = {"service_category": category, "reason": reason, "note": state.text("note") or None}
-        try:
-            await viewer.apis().referrals.suggest(referral_id, body)
-            return RedirectResponse(f"/incoming/{referral_id}?done=suggest", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            fields = {"service_category": "service_category", "reason": "reason", "note": "note"}
-            state.refused(refusal, _, fields)
+    body = {"service_category": category, "reason": reason, "note": state.text("note") or None}
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.suggest(referral_id, body),
+        f"/incoming/{referral_id}?done=suggest",
+        {name: name for name in body},
+        raising=PAGE_REFUSALS,
+    ):
+        return done
     referral = await viewer.apis().referrals.referral(referral_id)
     return viewer.render("partner/suggest.html", referral=referral, form=state, status_code=422)

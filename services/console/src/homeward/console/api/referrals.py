@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 
 from homeward.console.api import home, partner
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import Paging, SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, Paging, SignedIn, SignedInForm, Viewer
 
 router = APIRouter()
 # Needs that point to a service category, for the suggestion beside step 1.
@@ -135,35 +135,29 @@ async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) ->
     reason = state.text("reason")
     if len(reason) < 3:
         state.errors["reason"] = _("Say in a few words why the person needs this service")
-    if not state.errors:
-        body = {
-            "case_id": case_id,
-            "person_id": context["person"]["id"],
-            "agency_id": agency,
-            "service_category": context["category"],
-            "reason": reason,
-            "priority": state.text("priority") or "routine",
-            "disclose": [c for c in state.many("disclose") if c in LABELS["data_category"]],
-            "send": False,
-        }
-        try:
-            created = await viewer.apis().referrals.create(body)
-            return RedirectResponse(f"/referrals/{created['id']}", status_code=303)
-        except ApiRefusal as refusal:
-            state.refused(
-                refusal,
-                _,
-                {
-                    "agency_id": "agency",
-                    "reason": "reason",
-                    "priority": "priority",
-                    "disclose": "disclose",
-                    "service_category": "category",
-                    "person_id": "person",
-                },
-            )
-            if refusal.status == 422 and await _closed(viewer, agency):  # closed meanwhile
-                state.errors["agency"] = not_taking
+    body = {
+        "case_id": case_id,
+        "person_id": context["person"]["id"] if context["person"] else None,
+        "agency_id": agency,
+        "service_category": context["category"],
+        "reason": reason,
+        "priority": state.text("priority") or "routine",
+        "disclose": [c for c in state.many("disclose") if c in LABELS["data_category"]],
+        "send": False,
+    }
+    fields = {"agency_id": "agency", "reason": "reason", "priority": "priority",
+              "disclose": "disclose", "service_category": "category",
+              "person_id": "person"}  # fmt: skip
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.create(body),
+        lambda created: f"/referrals/{created['id']}",
+        fields,
+    ):
+        return done
+    if state.refusal and state.refusal.status == 422 and await _closed(viewer, agency):
+        # The agency closed its capacity meanwhile.
+        state.errors["agency"] = not_taking
     return viewer.render("referrals/new.html", form=state, status_code=422, **context)
 
 
@@ -197,20 +191,17 @@ async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: st
         if reason not in LABELS["reason_code"]:
             state.errors["reason"] = _("Choose why the referral is cancelled")
         body = {"reason": reason}
-    if not state.errors:
-        try:
-            await apis.referrals.act(referral_id, action, body)
-            return RedirectResponse(f"/referrals/{referral_id}?done={action}", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            state.refused(refusal, _, {"reason": "reason"})
+    if done := await viewer.submit(
+        state,
+        lambda: apis.referrals.act(referral_id, action, body),
+        f"/referrals/{referral_id}?done={action}",
+        {"reason": "reason"},
+        raising=PAGE_REFUSALS,
+    ):
+        return done
     referral = await apis.referrals.referral(referral_id)
     return viewer.render(
-        "referrals/one.html",
-        referral=referral,
-        form=state,
-        status_code=409 if state.allowed_next_states else 422,
+        "referrals/one.html", referral=referral, form=state, status_code=state.status_code
     )
 
 

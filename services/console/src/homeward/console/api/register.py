@@ -8,9 +8,8 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
 from homeward.console.web import SignedIn, SignedInForm, Viewer
@@ -58,16 +57,17 @@ async def register_case(viewer: SignedIn, form: SignedInForm) -> Response:
     persons = [p for row in rows if (p := _person(state, row, _)) is not None]
     if not persons and not state.errors:
         state.errors["role-1"] = _("Enter at least one person")
-    if not state.errors:
-        body = {"return_operation": operation, "placement": placement, "persons": persons,
-                "arrival_date": arrival.isoformat() if arrival else None}  # fmt: skip
-        try:
-            created = await viewer.apis().intake.register_case(body)
-            return RedirectResponse(f"/cases/{created['id']}?done=registered", status_code=303)
-        except ApiRefusal as refusal:
-            state.refused(refusal, _, {"return_operation": "return_operation",
-                                       "arrival_date": "arrival", "placement": "placement",
-                                       "persons": "role-1"})  # fmt: skip
+    body = {"return_operation": operation, "placement": placement, "persons": persons,
+            "arrival_date": arrival.isoformat() if arrival else None}  # fmt: skip
+    fields = {"return_operation": "return_operation", "arrival_date": "arrival",
+              "placement": "placement", "persons": "role-1"}  # fmt: skip
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.register_case(body),
+        lambda created: f"/cases/{created['id']}?done=registered",
+        fields,
+    ):
+        return done
     return _render(viewer, state, len(rows), status_code=422)
 
 

@@ -10,12 +10,12 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import Paging, SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, Paging, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/registry")
 OFFICER = "documents-officer"
@@ -55,17 +55,13 @@ async def identity(viewer: SignedIn, form: SignedInForm, person_id: str) -> Resp
     _ = viewer.gettext
     found = await viewer.apis().documents.records(person_id)
     state = FormState.of(form)
-    shown = None
     if state.text("purpose") != DOCUMENTATION:
         state.errors["purpose"] = _("Confirm that you need it to issue a document")
-    else:
-        try:
-            shown = await viewer.apis().intake.registry_identity(person_id, DOCUMENTATION)
-        except ApiRefusal as refusal:
-            if refusal.status == 404:
-                state.message = _("No identity is recorded for this person.")
-            else:
-                state.refused(refusal, _)
+    shown = await viewer.reveal(
+        state,
+        lambda: viewer.apis().intake.registry_identity(person_id, DOCUMENTATION),
+        not_found=_("No identity is recorded for this person."),
+    )
     return viewer.render("registry/identity.html", person=found, identity=shown, form=state,
                          status_code=200 if shown else 422)  # fmt: skip
 
@@ -114,15 +110,13 @@ async def change_status(
         state.errors["reason"] = _("Say why")
     if state.text("reason"):
         body["reason"] = state.text("reason")
-    if not state.errors:
-        try:
-            await viewer.apis().documents.change_status(record_id, body)
-            return RedirectResponse(f"/registry/persons/{person_id}?done={target}", 303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            fields = {"to_status": "to_status", "issued_on": "issued_on",
-                      "expiry_on": "expiry_on", "reason": "reason"}  # fmt: skip
-            state.refused(refusal, _, fields)
-    status_code = 409 if state.allowed_next_states else 422
-    return await _record_page(viewer, person_id, record_id, state, status_code)
+    fields = {name: name for name in ("to_status", "issued_on", "expiry_on", "reason")}
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().documents.change_status(record_id, body),
+        f"/registry/persons/{person_id}?done={target}",
+        fields,
+        raising=PAGE_REFUSALS,
+    ):
+        return done
+    return await _record_page(viewer, person_id, record_id, state, state.status_code)

@@ -11,13 +11,13 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/suggestions")
 
@@ -70,15 +70,19 @@ async def decide(
         state.errors[field] = _("Choose the agency")
     if decision == "decline" and choice not in LABELS["suggestion_decline_reason"]:
         state.errors[field] = _("Choose a reason")
-    if not state.errors:
-        body = {"agency_id": choice} if decision == "accept" else {"reason": choice}
-        try:
-            decided = await viewer.apis().referrals.decide_suggestion(suggestion_id, decision, body)
-            if decision == "accept":  # the draft, to check its gates and send it
-                return RedirectResponse(f"/referrals/{decided['referral_id']}", status_code=303)
-            return RedirectResponse("/suggestions?done=decline", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            state.refused(refusal, _, {"agency_id": field, "reason": field})
-    return await _page(viewer, state, 409 if state.allowed_next_states else 422)
+    body = {"agency_id": choice} if decision == "accept" else {"reason": choice}
+
+    def then(decided: dict[str, Any]) -> str:
+        if decision == "accept":  # the draft, to check its gates and send it
+            return f"/referrals/{decided['referral_id']}"
+        return "/suggestions?done=decline"
+
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.decide_suggestion(suggestion_id, decision, body),
+        then,
+        {"agency_id": field, "reason": field},
+        raising=PAGE_REFUSALS,
+    ):
+        return done
+    return await _page(viewer, state, state.status_code)

@@ -12,13 +12,13 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from homeward.console.api.charts import bar_chart
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
 from homeward.console.vocabulary import LABELS
-from homeward.console.web import SignedIn, SignedInForm, Viewer
+from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/supervisor")
 SUPERVISOR = "supervisor"
@@ -74,16 +74,15 @@ async def override(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Re
     reason = state.text("reason")
     if len(reason) < 10:
         state.errors["reason"] = _("Say why, in at least 10 characters")
-    if not state.errors:
-        try:
-            await viewer.apis().referrals.override_consent(
-                referral_id, {"legal_basis": basis, "reason": reason}
-            )
-            return RedirectResponse("/supervisor?done=override", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            state.refused(refusal, _, {"legal_basis": "legal_basis", "reason": "reason"})
+    body = {"legal_basis": basis, "reason": reason}
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().referrals.override_consent(referral_id, body),
+        "/supervisor?done=override",
+        {name: name for name in body},
+        raising=PAGE_REFUSALS,
+    ):
+        return done
     referral = await viewer.apis().referrals.referral(referral_id)
     return viewer.render("supervisor/override.html", referral=referral, form=state, status_code=422)
 
@@ -101,14 +100,13 @@ async def erase(viewer: SignedIn, form: SignedInForm, case_id: str) -> Response:
     case = await viewer.apis().intake.case(case_id)
     if state.text("confirm") != case["code"]:
         state.errors["confirm"] = _("Type the case code to confirm")
-    else:
-        try:
-            await viewer.apis().intake.erase(case_id)
-            return RedirectResponse("/supervisor?done=erased", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            state.refused(refusal, _)
+    if done := await viewer.submit(
+        state,
+        lambda: viewer.apis().intake.erase(case_id),
+        "/supervisor?done=erased",
+        raising=PAGE_REFUSALS,
+    ):
+        return done
     return viewer.render("supervisor/erase.html", case=case, form=state, status_code=422)
 
 
@@ -147,16 +145,14 @@ async def decide(
         if reason not in LABELS[DECISIONS[kind]]:
             state.errors[field] = _("Choose a reason")
         body = {"reason": reason}
-    if not state.errors:
-        intake = viewer.apis().intake
-        try:
-            if kind == "transfers":
-                await intake.decide_transfer(item_id, decision, body)
-            else:
-                await intake.decide_closure(item_id, decision, body)
-            return RedirectResponse(f"/supervisor?done={kind}-{decision}", status_code=303)
-        except ApiRefusal as refusal:
-            if refusal.status in (401, 403, 404):
-                raise
-            state.refused(refusal, _, {"reason": field})
-    return await _today(viewer, state, 409 if state.allowed_next_states else 422)
+    intake = viewer.apis().intake
+    decided = intake.decide_transfer if kind == "transfers" else intake.decide_closure
+    if done := await viewer.submit(
+        state,
+        lambda: decided(item_id, decision, body),
+        f"/supervisor?done={kind}-{decision}",
+        {"reason": field},
+        raising=PAGE_REFUSALS,
+    ):
+        return done
+    return await _today(viewer, state, state.status_code)
