@@ -72,8 +72,44 @@ async def test_the_coordinator_is_picked_from_intake_s_list_never_typed(
     assert put.read() == b'{"coordinator":"coordinator.riverton.2"}'
 
 
-def _agency(agency_id: str, name: str, capacity: str) -> dict[str, Any]:
-    return {"id": agency_id, "name": name, "capacity": capacity}
+def _agency(agency_id: str, name: str, capacity: str, **fields: Any) -> dict[str, Any]:
+    return {"id": agency_id, "name": name, "capacity": capacity, "languages": [],
+            "accreditations": [], **fields}  # fmt: skip
+
+
+async def test_the_coordinator_asks_for_agencies_whose_staff_speak_the_familys_language(
+    signed_in: Any,  # noqa: F811
+    apis: FakeApis,  # noqa: F811
+) -> None:
+    client, _ = await signed_in("coordinator")
+    person = CASE["persons"][0]["id"]
+    apis.on("GET", f"/v1/cases/{CASE_ID}", body=CASE)
+    apis.on("GET", f"/v1/cases/{CASE_ID}/persons/{person}/assessments", body=[])
+    trained = [{"code": "theologian-trained-for-reintegration", "count": 2}]
+    imam = _agency("a-imam", "Central Mosque", "open", languages=["kk", "ru"],
+                   accreditations=trained)  # fmt: skip
+    apis.on("GET", "/v1/agencies", body=[imam])
+    query = {"person": person, "category": "religious-guidance", "language": "kk",
+             "accreditation": "theologian-trained-for-reintegration"}  # fmt: skip
+    form = await client.get(
+        f"/cases/{CASE_ID}/refer", params=query, headers={"Accept-Language": "ru"}
+    )
+    assert form.status_code == 200, form.text
+    [asked] = [r.url.params for r in apis.seen if r.url.path == "/v1/agencies"]
+    assert (asked["language"], asked["accreditation"]) == (
+        "kk",
+        "theologian-trained-for-reintegration",
+    )
+    spoken = '<span lang="kk">Қазақша</span>, <span lang="ru">Русский</span>'
+    assert f"Сотрудники говорят на языках: {spoken}" in form.text
+    assert "Богословы, подготовленные для работы по реинтеграции: 2" in form.text
+    assert '<option value="kk" lang="kk" selected>' in form.text
+    assert '<input type="hidden" name="language" value="kk">' in form.text  # kept for step 2
+    apis.seen.clear()
+    await client.get(f"/cases/{CASE_ID}/refer", params={**query, "language": "xx",
+                                                        "accreditation": "wizard"})  # fmt: skip
+    [ignored] = [r.url.params for r in apis.seen if r.url.path == "/v1/agencies"]
+    assert "language" not in ignored and "accreditation" not in ignored
 
 
 async def test_an_agency_not_taking_referrals_cannot_be_chosen_and_a_waitlist_says_so(

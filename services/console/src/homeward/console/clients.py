@@ -210,10 +210,17 @@ class Referrals(Api):
     async def act(self, referral_id: str, action: str, body: Json | None = None) -> Json:
         return await self.post(f"/v1/referrals/{referral_id}/{action}", body)
 
-    async def agencies(self, *, service_category: str | None, municipality: str | None) -> Any:
-        return await self.get(
-            "/v1/agencies", service_category=service_category, municipality=municipality
-        )
+    async def agencies(
+        self,
+        *,
+        service_category: str | None,
+        municipality: str | None,
+        language: str | None = None,
+        accreditation: str | None = None,
+    ) -> Any:
+        return await self.get("/v1/agencies", service_category=service_category,
+                              municipality=municipality, language=language,
+                              accreditation=accreditation)  # fmt: skip
 
     async def agency(self, agency_id: str) -> Json:
         return await self.get(f"/v1/agencies/{agency_id}")

@@ -13,11 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from homeward.console.api import home, partner
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
+from homeward.console.i18n import LANGUAGE_NAMES
 from homeward.console.vocabulary import LABELS
 from homeward.console.web import PAGE_REFUSALS, Paging, SignedIn, SignedInForm, Viewer
 
@@ -45,13 +46,17 @@ FILTERS: dict[str, dict[str, Any]] = {
 CLOSED = "closed"  # an agency's capacity when it takes no new referrals
 
 
-async def _refer_context(
-    viewer: Viewer, case_id: str, person_id: str | None, category: str | None
-) -> dict[str, Any]:
+async def _refer_context(viewer: Viewer, case_id: str, choice: FormState) -> dict[str, Any]:
+    """Step 1's choices (person, service, and optionally a language the agency's staff speak
+    and trained or accredited staff it has) decide the agencies step 2 offers."""
     apis = viewer.apis()
     case = await apis.intake.case(case_id)
-    person = next((p for p in case["persons"] if p["id"] == person_id), None)
+    person = next((p for p in case["persons"] if p["id"] == choice.text("person")), None)
+    category = choice.text("category")
     category = category if category in LABELS["service_category"] else None
+    language = choice.text("language") if choice.text("language") in LANGUAGE_NAMES else None
+    accreditation = choice.text("accreditation")
+    accreditation = accreditation if accreditation in LABELS["accreditation"] else None
     agencies: list[dict[str, Any]] = []
     latest: dict[str, str] = {}
     if person is not None:
@@ -59,8 +64,9 @@ async def _refer_context(
         latest = assessments[0]["levels"] if assessments else {}
     if person is not None and category:
         found = await apis.referrals.agencies(
-            service_category=category, municipality=case["municipality"]
-        )
+            service_category=category, municipality=case["municipality"], language=language,
+            accreditation=accreditation,
+        )  # fmt: skip
         agencies = sorted(found, key=lambda a: (a["capacity"] != "open", a["name"]))
     label = viewer.label
     suggested = {
@@ -93,29 +99,45 @@ async def _refer_context(
             )
             for c in LABELS["service_category"]
         ],
-        # Agency names are data, not words to translate: marked so for the language checks.
-        "agency_options": [
-            (
-                a["id"],
-                Markup('<span translate="no">{}</span>: {}').format(
-                    a["name"], label("capacity", a["capacity"])
-                ),
-            )
-            for a in agencies
-        ],
+        "agency_options": [(a["id"], _agency_option(viewer, a)) for a in agencies],
+        "language_options": list(LANGUAGE_NAMES.items()),
         "closed_agencies": [a["id"] for a in agencies if a["capacity"] == CLOSED],
         "needs": latest,
     }
 
 
+def _agency_option(viewer: Viewer, agency: dict[str, Any]) -> Markup:
+    """Its name (data, not words to translate: marked so for the language checks), its
+    capacity, and what step 1 may filter on: the languages spoken and accredited staff."""
+    label, _ = viewer.label, viewer.gettext
+    option = Markup('<span translate="no">{}</span>: {}').format(
+        agency["name"], label("capacity", agency["capacity"])
+    )
+    spoken = [Markup('<span lang="{}">{}</span>').format(code, LANGUAGE_NAMES[code])
+              for code in agency["languages"] if code in LANGUAGE_NAMES]  # fmt: skip
+    staff = [_("%(staff)s: %(count)d", staff=label("accreditation", a["code"]), count=a["count"])
+             for a in agency["accreditations"]]  # fmt: skip
+    if spoken:
+        option += Markup('<br><span class="hint">{}</span>').format(
+            escape(_("Staff speak: %(languages)s")) % {"languages": Markup(", ").join(spoken)}
+        )
+    if staff:
+        option += Markup('<br><span class="hint">{}</span>').format(", ".join(staff))
+    return option
+
+
 @router.get("/cases/{case_id}/refer", include_in_schema=False)
 async def refer_form(
-    viewer: SignedIn, case_id: str, person: str | None = None, category: str | None = None
+    viewer: SignedIn,
+    case_id: str,
+    person: str = "",
+    category: str = "",
+    language: str = "",
+    accreditation: str = "",
 ) -> Response:
-    context = await _refer_context(viewer, case_id, person, category)
-    state = FormState(
-        values={"person": person or "", "category": category or "", "priority": "routine"}
-    )
+    state = FormState(values={"person": person, "category": category, "language": language,
+                              "accreditation": accreditation, "priority": "routine"})  # fmt: skip
+    context = await _refer_context(viewer, case_id, state)
     return viewer.render("referrals/new.html", form=state, **context)
 
 
@@ -123,7 +145,7 @@ async def refer_form(
 async def create_referral(viewer: SignedIn, form: SignedInForm, case_id: str) -> Response:
     _ = viewer.gettext
     state = FormState.of(form)
-    context = await _refer_context(viewer, case_id, state.text("person"), state.text("category"))
+    context = await _refer_context(viewer, case_id, state)
     if context["person"] is None:
         state.errors["person"] = _("Choose the person to refer")
     if context["category"] is None:
