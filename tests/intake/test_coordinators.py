@@ -10,13 +10,12 @@ import pytest
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
-from homeward.common.testing.apps import ServiceHarness, running_service
+from homeward.common.testing.apps import ServiceHarness
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.intake.adapters.tables import StaffRow
-from homeward.intake.app import create_app
 from homeward.intake.handlers import staff
 from homeward.intake.handlers.staff import StaffDirectory
-from homeward.intake.settings import IntakeSettings
+from tests.intake.conftest import running_intake
 from tests.intake.intake_helpers import COORDINATOR, family, second_riverton_coordinator
 
 SECOND = "coordinator.riverton.2"
@@ -206,13 +205,7 @@ async def test_the_window_is_a_setting(
     identity_provider: RunningIdentityProvider,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = IntakeSettings(
-        database_url=database_url,
-        oidc_issuer=identity_provider.issuer,
-        relay_poll_interval_s=0.05,
-        staff_seen_within_days=7,
-    )
-    async with running_service(create_app, settings, idp=identity_provider) as intake:
+    async with running_intake(database_url, identity_provider, staff_seen_within_days=7) as intake:
         now = datetime.now(UTC)
         for sub, username, days_ago in (
             ("00000000-0000-4000-8000-0000000000c2", SECOND, 8),

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from homeward.common.testing.apps import ServiceHarness, running_service
+from homeward.common.testing.apps import ServiceHarness
 from homeward.common.testing.idp import RunningIdentityProvider
-from homeward.intake.app import create_app
-from homeward.intake.settings import IntakeSettings
+from tests.intake.conftest import running_intake
 from tests.intake.intake_helpers import (
     COORDINATOR,
     FAMILY_SECRETS,
@@ -32,13 +31,9 @@ UNKNOWN_PERSON = "00000000-0000-4000-8000-000000000000"
 async def limited(
     database_url: str, identity_provider: RunningIdentityProvider
 ) -> AsyncIterator[ServiceHarness]:
-    settings = IntakeSettings(
-        database_url=database_url,
-        oidc_issuer=identity_provider.issuer,
-        relay_poll_interval_s=0.05,
-        identity_reads_per_minute=LIMIT,
-    )
-    async with running_service(create_app, settings, idp=identity_provider) as harness:
+    async with running_intake(
+        database_url, identity_provider, identity_reads_per_minute=LIMIT
+    ) as harness:
         yield harness
 
 

@@ -12,11 +12,10 @@ import pytest
 from sqlmodel import select
 
 from homeward.common.events import OutboxRecord
-from homeward.common.testing.apps import ServiceHarness, running_service
+from homeward.common.testing.apps import ServiceHarness
 from homeward.common.testing.idp import RunningIdentityProvider
 from homeward.intake.adapters.tables import ClosureRequestRow
-from homeward.intake.app import create_app
-from homeward.intake.settings import IntakeSettings
+from tests.intake.conftest import running_intake
 from tests.intake.intake_helpers import family
 
 COORDINATOR, SUPERVISOR = "coordinator.riverton", "supervisor.riverton"
@@ -156,13 +155,9 @@ async def test_transfer_decline_needs_the_receiving_supervisor_and_a_reason(
 async def coordinators_decide(
     database_url: str, identity_provider: RunningIdentityProvider
 ) -> AsyncIterator[ServiceHarness]:
-    settings = IntakeSettings(
-        database_url=database_url,
-        oidc_issuer=identity_provider.issuer,
-        relay_poll_interval_s=0.05,
-        supervisors_decide_transfers_and_closures=False,
-    )
-    async with running_service(create_app, settings, idp=identity_provider) as harness:
+    async with running_intake(
+        database_url, identity_provider, supervisors_decide_transfers_and_closures=False
+    ) as harness:
         yield harness
 
 
