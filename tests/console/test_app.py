@@ -117,6 +117,19 @@ async def test_an_expired_token_sends_the_browser_to_sign_in(console, apis: Fake
     assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
 
 
+async def test_a_form_whose_token_is_refused_sends_the_browser_to_sign_in_too(
+    console, apis: FakeApis
+) -> None:  # type: ignore[no-untyped-def]
+    """Not "the service could not accept these details": only signing in again helps."""
+    client, session = console
+    apis.on("POST", f"/v1/cases/{CASE_ID}/persons/{PERSON_ID}/assessments", status=401,
+            body={"status": 401})  # fmt: skip
+    form = {"csrf_token": session.csrf_token, "assessed_on-day": "3", "assessed_on-month": "3",
+            "assessed_on-year": "2025", "level-education": "high"}  # fmt: skip
+    page = await client.post(f"/cases/{CASE_ID}/persons/{PERSON_ID}/assessment", data=form)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+
+
 async def test_an_api_that_does_not_answer_gives_a_page_not_a_500(console, apis: FakeApis) -> None:  # type: ignore[no-untyped-def]
     client, _ = console
 

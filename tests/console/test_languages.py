@@ -44,7 +44,8 @@ async def test_every_page_in_kazakh_and_uzbek(
     person_id = person_path.rsplit("/", 1)[1]
     pages = [
         "/", "/find", "/find?code=nonsense", "/cases", "/cases?mine=true&status=all",
-        "/referrals?show=all", "/referrals?show=overdue", "/expiring", "/notifications", f"{person_path}/assessment",
+        "/referrals?show=all", "/referrals?show=overdue", "/expiring", "/notifications",
+        f"{person_path}/assessment",
         f"{person_path}/consent", f"{person_path}/identity", f"/cases/{case_id}/transfer",
         f"/cases/{case_id}/close", f"/cases/{case_id}/refer",
         f"/cases/{case_id}/refer?person={person_id}&category=school-enrolment",

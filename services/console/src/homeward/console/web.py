@@ -43,7 +43,8 @@ LIVE_REFRESH = "x-live-refresh"
 REFRESH_MARGIN = timedelta(seconds=30)
 # Refusals about the page rather than the form: the error pages answer them (sign in again,
 # not found), as they do a page's GET.
-PAGE_REFUSALS = (401, 403, 404)
+SIGN_IN_AGAIN = 401
+PAGE_REFUSALS = (SIGN_IN_AGAIN, 403, 404)
 
 PAGE_SIZE = 20
 MAX_PAGE = 5000  # the APIs refuse offsets past 100,000
@@ -179,13 +180,14 @@ class Viewer:
         (303, so that a reload does not post again) to `then`, or to `then(result)`.
         Refused: None, the refusal folded into `state` (`fields`: API field -> form field)
         for the route to show the form again with the input kept; statuses in `raising`
-        are not the form's to say and go on to the error pages."""
+        are not the form's to say and go on to the error pages, as a 401 always does (the
+        session's tokens were refused: only signing in again helps)."""
         if state.errors:
             return None
         try:
             result = await call()
         except ApiRefusal as refusal:
-            if refusal.status in raising:
+            if refusal.status == SIGN_IN_AGAIN or refusal.status in raising:
                 raise
             state.refused(refusal, self.gettext, fields)
             return None
@@ -207,6 +209,8 @@ class Viewer:
         try:
             return await call()
         except ApiRefusal as refusal:
+            if refusal.status == SIGN_IN_AGAIN:
+                raise
             if refusal.status == 404:
                 state.message = not_found
             else:
