@@ -2,7 +2,7 @@
 warning on shared computers (accessible, "Stay signed in" renews on the server and restarts
 the page's timers, the timeout signs out here and at the identity provider), and the live
 home page (its cards and the unread badge follow a notification without reload, through the
-event stream and, without EventSource, by polling)."""
+event stream and, without EventSource or when the stream is refused, by polling)."""
 
 from __future__ import annotations
 
@@ -124,11 +124,19 @@ async def test_the_home_page_follows_a_notification_through_the_stream(
     await context.close()
 
 
-async def test_without_event_source_the_home_page_polls(stack: RunningStack, browser) -> None:
+@pytest.mark.parametrize("stream", ["no EventSource", "stream refused"])
+async def test_without_the_stream_the_home_page_polls(
+    stack: RunningStack, browser, stream: str
+) -> None:
+    """A browser without EventSource, or a proxy that refuses the stream (the browser does
+    not retry a refused one): the page polls instead."""
     api = Api(stack)
     referral = await accepted_referral_to_come(api)
     context = await new_context(browser, locale="en-GB")
-    await context.add_init_script("delete window.EventSource")
+    if stream == "no EventSource":
+        await context.add_init_script("delete window.EventSource")
+    else:
+        await context.route("**/live/stream", lambda route: route.fulfill(status=502))
     page = await context.new_page()
     await page.clock.install()
     await sign_in(page, stack, COORDINATOR)
