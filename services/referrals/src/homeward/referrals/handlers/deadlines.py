@@ -38,10 +38,12 @@ async def check_overdue(
         referrals = (
             await session.exec(select(ReferralRow).where(col(ReferralRow.state).in_(WATCHED)))
         ).all()
-        done = {
-            (row.referral_id, row.deadline, row.level)
-            for row in (await session.exec(select(EscalationRow))).all()
-        }
+        # Only the escalations of watched referrals: the table keeps every one ever made.
+        done = set((await session.exec(
+            select(EscalationRow.referral_id, EscalationRow.deadline, EscalationRow.level)
+            .join(ReferralRow, col(ReferralRow.id) == col(EscalationRow.referral_id))
+            .where(col(ReferralRow.state).in_(WATCHED))
+        )).all())  # fmt: skip
     escalated = 0
     for referral in referrals:
         for overdue in overdue_levels(
