@@ -17,6 +17,7 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 
 from homeward.common.db import Database, utcnow
+from homeward.console.api import auditor
 from homeward.console.api.charts import bar_chart
 from homeward.console.app import create_app
 from homeward.console.settings import ConsoleSettings
@@ -170,6 +171,62 @@ async def test_the_trail_merges_the_four_services_by_time(signed_in: Any, apis: 
         ("intake", "identity.read"), ("documents", "record.read"),
     ]  # fmt: skip
     assert "address, locale" in page.text  # the fields named, no value
+
+
+def _at(day: int) -> dict[str, Any]:
+    return {"at": f"2025-03-{day:02d}T10:00:00Z"}
+
+
+# intake has more than a page; referrals' older entry and notifications' one come after
+# intake's oldest shown, so they wait for the next page.
+TRAIL_PAGES = {
+    8401: {"items": [{"id": 12, **_at(5)}, {"id": 11, **_at(4)}], "next_before_id": 11},
+    8402: {"items": [{"id": 7, **_at(6)}, {"id": 6, **_at(1)}], "next_before_id": None},
+    8403: {"items": [], "next_before_id": None},
+    8404: {"items": [{"id": 3, **_at(3)}], "next_before_id": None},
+}
+FULL_ENTRY = {"actor": "a", "agency_id": None, "action": "x.read", "case_code": None,
+              "subject_code": None, "fields": [], "purpose": None}  # fmt: skip
+
+
+def test_one_page_of_the_merged_trail_leaves_no_gap() -> None:
+    pages = dict(zip(auditor.SERVICES, TRAIL_PAGES.values(), strict=True))
+    entries, cursors = auditor.merge(pages)
+    assert [(e["service"], e["id"]) for e in entries] == [
+        ("referrals", 7), ("intake", 12), ("intake", 11)
+    ]  # fmt: skip
+    assert cursors == {"intake": 11, "referrals": 7, "documents": auditor.EXHAUSTED,
+                       "notifications": 4}  # fmt: skip
+
+
+async def test_the_trail_pages_on_where_each_service_left_off(
+    signed_in: Any, apis: FakeApis
+) -> None:
+    def trail(request: httpx.Request) -> httpx.Response:
+        page = TRAIL_PAGES[request.url.port]
+        if "before_id" in request.url.params:  # the next page: what is left, then no more
+            before = int(request.url.params["before_id"])
+            page = {"items": [e for e in page["items"] if e["id"] < before] or
+                    ([{"id": 10, **_at(2)}] if request.url.port == 8401 else []),
+                    "next_before_id": None}  # fmt: skip
+        items = [{**FULL_ENTRY, **e} for e in page["items"]]
+        return httpx.Response(200, json={**page, "items": items})
+
+    apis.routes[("GET", "/v1/audit")] = trail
+    client, _ = await signed_in("auditor")
+    first = await client.get("/audit?case_code=hw-7kq3-m9")
+    assert first.status_code == 200, first.text
+    older = re.search(r'<a href="(/audit\?[^"]+)" rel="next">Older entries</a>', first.text)
+    assert older, first.text
+    link = older.group(1).replace("&amp;", "&")
+    assert "case_code=hw-7kq3-m9" in link and "before-documents=0" in link
+    apis.seen.clear()
+    second = await client.get(link)
+    assert second.status_code == 200, second.text
+    asked = {r.url.port: r.url.params.get("before_id") for r in apis.seen}
+    assert asked == {8401: "11", 8402: "7", 8404: "4"}  # documents is not asked again
+    assert len(TRAIL_ROW.findall(second.text)) == 3  # intake 10, referrals 6, notifications 3
+    assert "Older entries" not in second.text
 
 
 async def test_the_audit_export_merges_the_services_by_time(signed_in: Any, apis: FakeApis) -> None:
