@@ -123,6 +123,20 @@ async def test_the_case_history_takes_the_same_queries_for_a_bigger_family(
     assert await _queries_of(documents, path(child.case_id)) == small
 
 
+async def test_the_case_readiness_takes_the_same_queries_for_a_bigger_family(
+    documents: DocumentsHarness,
+) -> None:
+    """The family page reads it on every view: one query for the records, not one a person."""
+    child, _, _ = await family_with_history(documents)
+    url = f"/v1/cases/{child.case_id}/readiness"
+    small = await _queries_of(documents, url)
+    for _ in range(3):
+        await documents.publish(person_added(case_id=child.case_id))
+    await eventually(lambda: _persons(documents, child.case_id, 5))
+    assert small == 2  # persons, records
+    assert await _queries_of(documents, url) == small
+
+
 async def _persons(documents: DocumentsHarness, case_id: Any, count: int) -> bool:
     response = await documents.call("coordinator.riverton", "GET", path(case_id))
     return len(response.json()["persons"]) == count

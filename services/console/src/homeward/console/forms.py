@@ -10,7 +10,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from homeward.console.clients import ApiRefusal
-from homeward.console.vocabulary import N_
+from homeward.console.vocabulary import LABELS, N_
 
 # What the page says about an API refusal (status -> message), field errors aside.
 REFUSALS = {
@@ -68,6 +68,14 @@ class FormState:
         value = self.text(name)
         if not value:
             self.errors.setdefault(name, message)
+        return value
+
+    def choice(self, name: str, kind: str, message: str, *, field: str | None = None) -> str:
+        """A radio or select answer, which must be one of the vocabulary's `kind` codes;
+        otherwise `message` is the error of `field` (the input's own name by default)."""
+        value = self.text(name)
+        if value not in LABELS[kind]:
+            self.errors[field or name] = message
         return value
 
     def day(self, prefix: str, *, missing: str, invalid: str) -> date | None:

@@ -183,9 +183,9 @@ async def show_identity(
     case, person = await _case_and_person(viewer, case_id, person_id)
     _ = viewer.gettext
     state = FormState.of(form)
-    purpose = state.text("purpose")
-    if purpose not in LABELS["identity_purpose"]:
-        state.errors["purpose"] = _("Choose why you need to see the identity")
+    purpose = state.choice(
+        "purpose", "identity_purpose", _("Choose why you need to see the identity")
+    )
     identity = await viewer.reveal(
         state,
         lambda: viewer.apis().intake.identity(case_id, person_id, purpose),
@@ -289,9 +289,7 @@ async def close_case(viewer: SignedIn, form: SignedInForm, case_id: str) -> Resp
     case = await viewer.apis().intake.case(case_id)
     _ = viewer.gettext
     state = FormState.of(form)
-    reason = state.text("reason")
-    if reason not in LABELS["close_reason"]:
-        state.errors["reason"] = _("Choose why the case is closed")
+    reason = state.choice("reason", "close_reason", _("Choose why the case is closed"))
     if done := await viewer.submit(
         state,
         lambda: viewer.apis().intake.close_case(case_id, reason),

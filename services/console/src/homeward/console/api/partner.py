@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from homeward.common.codes import CODE_MAX_LENGTH
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
-from homeward.console.vocabulary import LABELS
 from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/incoming")
@@ -81,14 +80,10 @@ async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: st
     state = FormState.of(form)
     body: dict[str, Any] = {}
     if action in WITH_REASON:
-        reason = state.text(f"{action}-reason")
-        if reason not in LABELS["reason_code"]:
-            state.errors[f"{action}-reason"] = _("Choose a reason")
+        reason = state.choice(f"{action}-reason", "reason_code", _("Choose a reason"))
         body["reason"] = reason
     if action == "complete":
-        outcome = state.text("outcome")
-        if outcome not in LABELS["outcome"]:
-            state.errors["outcome"] = _("Choose the outcome")
+        outcome = state.choice("outcome", "outcome", _("Choose the outcome"))
         body = {"outcome": outcome, "note": state.text("note") or None}
     fields = {"reason": f"{action}-reason", "outcome": "outcome", "note": "note"}
     if done := await viewer.submit(
@@ -108,9 +103,9 @@ async def reveal(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Resp
     _ = viewer.gettext
     referral = await viewer.apis().referrals.referral(referral_id)
     state = FormState.of(form)
-    purpose = state.text("purpose")
-    if purpose not in LABELS["identity_purpose"]:
-        state.errors["purpose"] = _("Choose why you need to see the identity")
+    purpose = state.choice(
+        "purpose", "identity_purpose", _("Choose why you need to see the identity")
+    )
     identity = await viewer.reveal(
         state,
         lambda: viewer.apis().intake.agency_identity(referral["person_id"], purpose),
@@ -139,12 +134,8 @@ async def suggest_form(viewer: SignedIn, referral_id: str) -> Response:
 async def suggest(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Response:
     _ = viewer.gettext
     state = FormState.of(form)
-    category = state.text("service_category")
-    if category not in LABELS["service_category"]:
-        state.errors["service_category"] = _("Choose the service")
-    reason = state.text("reason")
-    if reason not in LABELS["suggestion_reason"]:
-        state.errors["reason"] = _("Choose a reason")
+    category = state.choice("service_category", "service_category", _("Choose the service"))
+    reason = state.choice("reason", "suggestion_reason", _("Choose a reason"))
     body = {"service_category": category, "reason": reason, "note": state.text("note") or None}
     if done := await viewer.submit(
         state,

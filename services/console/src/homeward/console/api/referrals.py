@@ -209,9 +209,7 @@ async def act(viewer: SignedIn, form: SignedInForm, referral_id: str, action: st
         raise ApiRefusal(404)
     body: dict[str, Any] = {}
     if action == "cancel":
-        reason = state.text("reason")
-        if reason not in LABELS["reason_code"]:
-            state.errors["reason"] = _("Choose why the referral is cancelled")
+        reason = state.choice("reason", "reason_code", _("Choose why the referral is cancelled"))
         body = {"reason": reason}
     if done := await viewer.submit(
         state,

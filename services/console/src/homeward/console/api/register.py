@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from homeward.console.forms import FormState
-from homeward.console.vocabulary import LABELS
 from homeward.console.web import SignedIn, SignedInForm, Viewer
 
 router = APIRouter()
@@ -51,9 +50,7 @@ async def register_case(viewer: SignedIn, form: SignedInForm) -> Response:
     operation = state.require("return_operation", _("Enter the return operation or cohort"))
     arrival = state.day("arrival", missing=_("Enter the date of arrival"),
                         invalid=_("The date of arrival must be a real date"))  # fmt: skip
-    placement = state.text("placement")
-    if placement not in LABELS["placement"]:
-        state.errors["placement"] = _("Choose where the family lives now")
+    placement = state.choice("placement", "placement", _("Choose where the family lives now"))
     persons = [p for row in rows if (p := _person(state, row, _)) is not None]
     if not persons and not state.errors:
         state.errors["role-1"] = _("Enter at least one person")
@@ -77,8 +74,7 @@ def _person(state: FormState, row: int, _: Any) -> dict[str, Any] | None:
     name = state.text(f"name-{row}")
     if not (role or year or name):
         return None
-    if role not in LABELS["household_role"]:
-        state.errors[f"role-{row}"] = _("Choose the person's role in the household")
+    state.choice(f"role-{row}", "household_role", _("Choose the person's role in the household"))
     if not (year.isdigit() and 1900 <= int(year) <= date.today().year):
         state.errors[f"born-{row}"] = _("Enter the year of birth as four digits, like 2016")
     person: dict[str, Any] = {"ref": f"row-{row}", "household_role": role,

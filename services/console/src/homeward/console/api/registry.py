@@ -95,10 +95,8 @@ async def change_status(
     """Record a document's new status (e.g. a birth certificate issued), with its dates."""
     _ = viewer.gettext
     state = FormState.of(form)
-    target = state.text("to_status")
+    target = state.choice("to_status", "record_status", _("Choose the new status"))
     body: dict[str, Any] = {"to_status": target}
-    if target not in LABELS["record_status"]:
-        state.errors["to_status"] = _("Choose the new status")
     if target == "issued":
         issued = state.day("issued_on", missing=_("Enter the date of issue"),
                            invalid=_("Enter a real date"))  # fmt: skip

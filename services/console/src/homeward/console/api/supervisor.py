@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from homeward.console.api.charts import bar_chart
 from homeward.console.clients import ApiRefusal
 from homeward.console.forms import FormState
-from homeward.console.vocabulary import LABELS
 from homeward.console.web import PAGE_REFUSALS, SignedIn, SignedInForm, Viewer
 
 router = APIRouter(prefix="/supervisor")
@@ -68,9 +67,7 @@ async def override(viewer: SignedIn, form: SignedInForm, referral_id: str) -> Re
     """Lift a consent block on a legal basis other than consent, with the reason (audited)."""
     _ = viewer.gettext
     state = FormState.of(form)
-    basis = state.text("legal_basis")
-    if basis not in LABELS["override_legal_basis"]:
-        state.errors["legal_basis"] = _("Choose the legal basis")
+    basis = state.choice("legal_basis", "override_legal_basis", _("Choose the legal basis"))
     reason = state.text("reason")
     if len(reason) < 10:
         state.errors["reason"] = _("Say why, in at least 10 characters")
@@ -141,9 +138,7 @@ async def decide(
     field = f"{item_id}-reason"
     body: dict[str, Any] | None = None
     if decision in ("decline", "reject"):
-        reason = state.text(field)
-        if reason not in LABELS[DECISIONS[kind]]:
-            state.errors[field] = _("Choose a reason")
+        reason = state.choice(field, DECISIONS[kind], _("Choose a reason"))
         body = {"reason": reason}
     intake = viewer.apis().intake
     decided = intake.decide_transfer if kind == "transfers" else intake.decide_closure

@@ -5,7 +5,7 @@ once the documents they asked for are there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlmodel import select
@@ -26,8 +26,7 @@ from homeward.documents.domain.records import RecordStatus
 from homeward.documents.domain.tasks import TaskStatus
 
 
-async def document_states(session: AsyncSession, *, person_id: str) -> dict[str, DocumentState]:
-    records = await session.exec(select(RecordRow).where(RecordRow.person_id == person_id))
+def states_of(records: Iterable[RecordRow]) -> dict[str, DocumentState]:
     return {
         record.document_type: DocumentState(
             status=RecordStatus(record.status), expiry_on=record.expiry_on
@@ -36,14 +35,21 @@ async def document_states(session: AsyncSession, *, person_id: str) -> dict[str,
     }
 
 
+async def document_states(session: AsyncSession, *, person_id: str) -> dict[str, DocumentState]:
+    return states_of(await session.exec(select(RecordRow).where(RecordRow.person_id == person_id)))
+
+
+def readiness_of(
+    states: dict[str, DocumentState], *, catalogue: Catalogue, today: date
+) -> Readiness:
+    return evaluate(catalogue.rules, states, today=today, categories=catalogue.service_categories)
+
+
 async def current_readiness(
     session: AsyncSession, *, person_id: str, catalogue: Catalogue, today: date
 ) -> Readiness:
-    return evaluate(
-        catalogue.rules,
-        await document_states(session, person_id=person_id),
-        today=today,
-        categories=catalogue.service_categories,
+    return readiness_of(
+        await document_states(session, person_id=person_id), catalogue=catalogue, today=today
     )
 
 
@@ -61,9 +67,7 @@ async def refresh_readiness(
     the person already has, so the referrals service can unblock it.
     """
     states = await document_states(session, person_id=person.id)
-    readiness = evaluate(
-        catalogue.rules, states, today=today, categories=catalogue.service_categories
-    )
+    readiness = readiness_of(states, catalogue=catalogue, today=today)
     stored = await session.get(ReadinessRow, person.id)
     previous = (
         Readiness(ready=frozenset(stored.ready_categories), missing=stored.missing)

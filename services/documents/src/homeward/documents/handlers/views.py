@@ -28,7 +28,7 @@ from homeward.documents.handlers.access import (
     municipality_of,
     person_in_scope,
 )
-from homeward.documents.handlers.readiness import current_readiness
+from homeward.documents.handlers.readiness import current_readiness, readiness_of, states_of
 
 
 async def read_readiness(
@@ -47,12 +47,17 @@ async def read_case_readiness(
     """Every person of a case in the caller's municipality (a family page in one read); a
     case this service does not know, or of another municipality, is not found."""
     persons = await case_persons_in_scope(session, case_id=case_id, principal=principal)
+    records = await session.exec(  # one query for the family, not one per person
+        select(RecordRow).where(col(RecordRow.person_id).in_([p.id for p in persons]))
+    )
+    by_person: dict[str, list[RecordRow]] = defaultdict(list)
+    for record in records:
+        by_person[record.person_id].append(record)
     today = utcnow().date()
     return [
-        (person, await current_readiness(session, person_id=person.id, catalogue=catalogue,
-                                         today=today))
+        (person, readiness_of(states_of(by_person[person.id]), catalogue=catalogue, today=today))
         for person in persons
-    ]  # fmt: skip
+    ]
 
 
 async def read_partner_readiness(

@@ -9,6 +9,7 @@ from datetime import datetime
 from homeward.referrals.adapters.repository import blocked_on_of, deadlines_for
 from homeward.referrals.adapters.tables import ReferralHistoryRow, ReferralRow
 from homeward.referrals.api.schemas import HistoryEntryView, ReferralDetailView, ReferralView
+from homeward.referrals.domain.deadlines import running_deadline
 from homeward.referrals.domain.lifecycle import Action, ReferralState, allowed_actions
 from homeward.referrals.handlers.queries import ReferralDetails
 from homeward.referrals.settings import ReferralsSettings
@@ -43,16 +44,15 @@ def referral_view(
 
 
 def due_at(referral: ReferralRow, settings: ReferralsSettings) -> datetime | None:
-    """When the agency's next answer is due: acceptance once sent, completion once accepted
-    (the same spans the events' due dates and the overdue checks use)."""
+    """When the agency's next answer is due: the deadline it runs under now (the same spans
+    the events' due dates and the overdue checks use)."""
     spans = deadlines_for(settings, referral.service_category)
-    state = ReferralState(referral.state)
-    if state is ReferralState.REQUESTED and referral.sent_at is not None:
-        return referral.sent_at + spans.acceptance
-    open_states = (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD)
-    if state in open_states and referral.accepted_at is not None:
-        return referral.accepted_at + spans.completion
-    return None
+    running = running_deadline(
+        state=ReferralState(referral.state), sent_at=referral.sent_at,
+        accepted_at=referral.accepted_at, acceptance_deadline=spans.acceptance,
+        completion_target=spans.completion,
+    )  # fmt: skip
+    return running.due_at if running else None
 
 
 def history_view(entry: ReferralHistoryRow, *, for_partner: bool) -> HistoryEntryView:

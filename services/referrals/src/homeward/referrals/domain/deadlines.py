@@ -41,6 +41,15 @@ class RunningDeadline:
         return self.start + self.span
 
 
+# The states each deadline runs in: acceptance once sent, completion once accepted.
+DEADLINE_STATES = {
+    DeadlineKind.ACCEPTANCE: frozenset({ReferralState.REQUESTED}),
+    DeadlineKind.COMPLETION: frozenset(
+        {ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD}
+    ),
+}
+
+
 def running_deadline(
     *,
     state: ReferralState,
@@ -50,12 +59,10 @@ def running_deadline(
     completion_target: timedelta,
 ) -> RunningDeadline | None:
     """The deadline the referral is under now: acceptance once sent, completion once accepted."""
-    if state is ReferralState.REQUESTED and sent_at is not None:
+    if state in DEADLINE_STATES[DeadlineKind.ACCEPTANCE] and sent_at is not None:
         return RunningDeadline(kind=DeadlineKind.ACCEPTANCE, start=sent_at,
                                span=acceptance_deadline)  # fmt: skip
-    if state in (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD) and (
-        accepted_at is not None
-    ):
+    if state in DEADLINE_STATES[DeadlineKind.COMPLETION] and accepted_at is not None:
         return RunningDeadline(kind=DeadlineKind.COMPLETION, start=accepted_at,
                                span=completion_target)  # fmt: skip
     return None

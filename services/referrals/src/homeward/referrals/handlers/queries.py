@@ -27,7 +27,7 @@ from homeward.referrals.adapters.tables import (
     ReferralHistoryRow,
     ReferralRow,
 )
-from homeward.referrals.domain.deadlines import DeadlineKind, EscalationLevel
+from homeward.referrals.domain.deadlines import DEADLINE_STATES, EscalationLevel
 from homeward.referrals.domain.gates import consented_categories
 from homeward.referrals.domain.lifecycle import Action, ReferralState
 from homeward.referrals.handlers.access import (
@@ -52,13 +52,6 @@ NEED_DOMAINS_BY_CATEGORY = {
 STATUS_CHANGES = frozenset({"create", *(action.value for action in Action)})
 
 
-# Where each deadline runs: an escalation of it stands while the referral is still there.
-DEADLINE_STATES = {
-    DeadlineKind.ACCEPTANCE.value: [ReferralState.REQUESTED.value],
-    DeadlineKind.COMPLETION.value: [
-        s.value for s in (ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.ON_HOLD)
-    ],
-}
 LEVELS = [level.value for level in EscalationLevel]  # lowest first
 
 
@@ -138,7 +131,8 @@ def _is_blocked() -> ColumnElement[bool]:
 def _standing() -> ColumnElement[bool]:
     """An escalation of the deadline the referral is under now (an acceptance deadline that
     was answered late no longer makes an accepted referral overdue)."""
-    return or_(*(and_(EscalationRow.deadline == kind, col(ReferralRow.state).in_(states))
+    return or_(*(and_(EscalationRow.deadline == kind.value,
+                      col(ReferralRow.state).in_([state.value for state in states]))
                  for kind, states in DEADLINE_STATES.items()))  # fmt: skip
 
 
